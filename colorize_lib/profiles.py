@@ -1,0 +1,144 @@
+"""Run sizes, chosen in one place.
+
+Every notebook, script and test asks this module how big a run should be; none hard-codes
+epochs or image counts. Three named profiles:
+
+- ``tiny``: seconds per notebook, for the test suite;
+- ``cpu``:  sized so that the whole book builds in under 20 minutes on a 2-core laptop;
+- ``gpu``:  the real study on Colab's GPU (about 20,000 photos at 128x128).
+
+The profile is picked from the hardware (a GPU or TPU present -> ``gpu``, else ``cpu``) and
+overridden by the environment variable ``COLORIZE_PROFILE`` (``tiny``, ``cpu`` or ``gpu``).
+Where the run's files go (trained models, downloads) is ``COLORIZE_CACHE``, by default
+``~/.cache/colorize-book``; each profile has its own sub-folder, so a tiny test run never
+overwrites the model a real run trained.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+ENV_PROFILE = "COLORIZE_PROFILE"
+ENV_CACHE = "COLORIZE_CACHE"
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    """How big every run is. Fields are read by the modules that need them."""
+
+    name: str
+    # data
+    source: str  # "offline" (procedural + bundled photos) or "kaggle" (real photos, online)
+    image_size: int  # working size in pixels (square), for training and evaluation
+    n_train: int  # training pictures
+    n_val: int  # held-out pictures (validation and evaluation)
+    batch_size: int
+    # U-Net (chapter 3)
+    encoder: str  # Keras application used as the pretrained encoder
+    unet_epochs: int
+    freeze_epochs: int  # epochs with the encoder frozen, before fine-tuning it all
+    # GAN (chapter 4)
+    gan_epochs: int
+    # evaluation (chapter 5)
+    n_eval: int  # held-out pictures scored in chapter 5
+    n_quiz: int  # pairs in the "which one is real?" quiz
+    resolution_sizes: tuple[int, ...]  # sizes compared in the resolution study
+    resolution_epochs: int  # epochs per model in the resolution study
+
+    def describe(self) -> str:
+        """One line for the top of a notebook: which profile and what it implies."""
+        return (
+            f"profile '{self.name}': {self.n_train} training + {self.n_val} validation pictures "
+            f"at {self.image_size}x{self.image_size} from '{self.source}', batch {self.batch_size}, "
+            f"U-Net {self.unet_epochs} epochs, GAN {self.gan_epochs} epochs "
+            f"(set {ENV_PROFILE}=tiny|cpu|gpu to change)"
+        )
+
+
+PROFILES: dict[str, Profile] = {
+    "tiny": Profile(
+        name="tiny",
+        source="offline",
+        image_size=32,
+        n_train=32,
+        n_val=8,
+        batch_size=8,
+        encoder="MobileNetV2",
+        unet_epochs=1,
+        freeze_epochs=0,
+        gan_epochs=1,
+        n_eval=8,
+        n_quiz=3,
+        resolution_sizes=(32, 48),
+        resolution_epochs=1,
+    ),
+    "cpu": Profile(
+        name="cpu",
+        source="offline",
+        image_size=64,
+        n_train=1200,
+        n_val=160,
+        batch_size=16,
+        encoder="MobileNetV2",
+        unet_epochs=4,
+        freeze_epochs=1,
+        gan_epochs=2,
+        n_eval=160,
+        n_quiz=8,
+        resolution_sizes=(32, 64),
+        resolution_epochs=2,
+    ),
+    "gpu": Profile(
+        name="gpu",
+        source="kaggle",
+        image_size=128,
+        n_train=20000,
+        n_val=1000,
+        batch_size=64,
+        encoder="MobileNetV2",
+        unet_epochs=20,
+        freeze_epochs=2,
+        gan_epochs=10,
+        n_eval=1000,
+        n_quiz=12,
+        resolution_sizes=(64, 128),
+        resolution_epochs=10,
+    ),
+}
+
+
+def _accelerator_present() -> bool:
+    """True when TensorFlow sees a GPU or a TPU (imports TensorFlow, only when asked)."""
+    if os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME"):
+        return True
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return False
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The profile to use: ``name`` if given, else ``$COLORIZE_PROFILE``, else from the hardware."""
+    name = name or os.environ.get(ENV_PROFILE) or ("gpu" if _accelerator_present() else "cpu")
+    key = name.strip().lower()
+    if key not in PROFILES:
+        raise ValueError(
+            f"Unknown profile {name!r} (from {ENV_PROFILE} or the argument). "
+            f"Choose one of: {', '.join(PROFILES)}."
+        )
+    return PROFILES[key]
+
+
+def cache_dir(profile: Profile | str | None = None) -> Path:
+    """Folder for a profile's files (models, histories); created on first use.
+
+    ``cache_dir()`` alone is the shared root (downloads live there, shared by all profiles).
+    """
+    root = Path(os.environ.get(ENV_CACHE) or Path.home() / ".cache" / "colorize-book").expanduser()
+    if profile is not None:
+        root = root / (profile if isinstance(profile, str) else profile.name)
+    root.mkdir(parents=True, exist_ok=True)
+    return root
