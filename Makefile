@@ -32,8 +32,10 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium' (the browser test needs it)"; fi; }
 
+# Any error in a chapter fails the build (execute.raise_on_error in _config.yml).
 book: setup
 	$(VENV)/bin/jupyter-book build . --all
+	@echo "The book: _build/html/index.html"
 
 test: setup browser
 	COLORIZE_PROFILE=tiny $(PY) -m pytest
@@ -45,10 +47,10 @@ lint: setup
 format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
-	$(VENV)/bin/nbstripout notebooks/*.ipynb
+	$(VENV)/bin/nbstripout notebooks/*.ipynb book/*.ipynb
 
 strip: setup
-	$(VENV)/bin/nbstripout notebooks/*.ipynb
+	$(VENV)/bin/nbstripout notebooks/*.ipynb book/*.ipynb
 
 bench: setup
 	@for s in benchmarks/bench_*.py; do echo "== $$s"; $(PY) $$s || exit 1; done

@@ -1,0 +1,264 @@
+"""The U-Net colorizer: a pretrained Keras encoder, a decoder with skip connections.
+
+The network reads ``L_norm`` ``[H, W, 1]`` (in [-1, 1]) and predicts ``ab_norm`` ``[H, W, 2]``
+through ``tanh``, so every prediction lies in the ab range (``ab = 110 * ab_norm``).
+
+- The **encoder** is a Keras application (``ENCODERS``: MobileNetV2 in three widths, ResNet50,
+  EfficientNetB0) without its classifier. It halves the picture five times (``/2 ... /32``) and
+  turns pixels into features ("sky", "leaves", "water") that say which colours are likely.
+- The gray input meets the 3-channel encoder by **repeating L three times** and scaling it the
+  way the encoder was trained on ImageNet (``[-1, 1]`` for MobileNetV2, ``0..255`` minus the
+  channel means for ResNet50, ``0..255`` for EfficientNet, which normalises internally). A gray
+  photo is a colour photo with R = G = B, so the pretrained filters apply unchanged.
+- The **decoder** doubles the size five times; at each size it concatenates the encoder's
+  features of the same size (the **skip connections**), which carry the fine positions of edges
+  that the coarse ``/32`` features have lost. The last skip is the full-resolution L itself.
+
+``build_unet`` loads ImageNet weights when they can be downloaded or are in Keras' cache
+(``~/.keras/models``); offline it prints one line and starts from random weights.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import socket
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import keras
+from keras import layers
+
+ENCODER_NAME = "encoder"  # name of the encoder sub-model inside a U-Net
+RANDOM_INIT_BN_MOMENTUM = 0.9  # batch-norm averaging when the encoder starts from random weights
+
+
+@dataclasses.dataclass(frozen=True)
+class EncoderSpec:
+    """How to use one Keras application as a U-Net encoder."""
+
+    constructor: str  # name in keras.applications
+    skips: tuple[str, str, str, str]  # layer outputs at /2, /4, /8, /16 of the input size
+    bottleneck: str  # layer output at /32
+    scale: float  # L repeated to 3 channels, then x * scale + offset (the encoder's preprocessing)
+    offset: float | tuple[float, float, float]
+    kwargs: tuple[tuple[str, Any], ...] = ()  # extra constructor arguments (e.g. alpha)
+    decoder_filters: tuple[int, int, int, int, int] = (256, 128, 64, 32, 16)  # /16 ... /1
+
+
+_MOBILENET_SKIPS = (
+    "block_1_expand_relu",  # [H/2,  W/2,  96*alpha]
+    "block_3_expand_relu",  # [H/4,  W/4, 144*alpha]
+    "block_6_expand_relu",  # [H/8,  W/8, 192*alpha]
+    "block_13_expand_relu",  # [H/16, W/16, 576*alpha]
+)
+
+# Name -> how to build it. The skip layers are the last layer at each resolution.
+ENCODERS: dict[str, EncoderSpec] = {
+    # MobileNetV2 expects x in [-1, 1]: L_norm already is.
+    "MobileNetV2": EncoderSpec("MobileNetV2", _MOBILENET_SKIPS, "block_16_project", 1.0, 0.0),
+    "MobileNetV2-0.5": EncoderSpec(
+        "MobileNetV2",
+        _MOBILENET_SKIPS,
+        "block_16_project",
+        1.0,
+        0.0,
+        (("alpha", 0.5),),
+        (128, 64, 48, 32, 16),
+    ),
+    "MobileNetV2-0.35": EncoderSpec(
+        "MobileNetV2",
+        _MOBILENET_SKIPS,
+        "block_16_project",
+        1.0,
+        0.0,
+        (("alpha", 0.35),),
+        (96, 64, 32, 24, 16),
+    ),
+    # ResNet50 ("caffe" preprocessing): 0..255, BGR, minus the ImageNet channel means.
+    "ResNet50": EncoderSpec(
+        "ResNet50",
+        ("conv1_relu", "conv2_block3_out", "conv3_block4_out", "conv4_block6_out"),
+        "conv5_block3_out",
+        127.5,
+        (127.5 - 103.939, 127.5 - 116.779, 127.5 - 123.68),
+    ),
+    # EfficientNetB0 rescales and normalises inside the model: it wants 0..255.
+    "EfficientNetB0": EncoderSpec(
+        "EfficientNetB0",
+        (
+            "block2a_expand_activation",
+            "block3a_expand_activation",
+            "block4a_expand_activation",
+            "block6a_expand_activation",
+        ),
+        "top_activation",
+        127.5,
+        127.5,
+    ),
+}
+
+
+def _load_application(
+    spec: EncoderSpec, input_shape: tuple, weights: str | None
+) -> tuple[keras.Model, bool]:
+    """The Keras application without its classifier, and whether pretrained weights loaded.
+
+    A failed download (no internet) prints ONE line and falls back to random weights. The
+    socket timeout is raised only for the duration of the call, so a blocked network cannot
+    hang the build.
+    """
+    constructor: Callable[..., keras.Model] = getattr(keras.applications, spec.constructor)
+    kwargs = dict(spec.kwargs, input_shape=input_shape, include_top=False)
+    if weights is None:
+        return constructor(weights=None, **kwargs), False
+    old_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(20)
+    try:
+        # Keras prints "Downloading data from ..." before failing: keep the output to one line.
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")  # "weights for input shape (224, 224) will be loaded"
+            return constructor(weights=weights, **kwargs), True
+    except Exception as err:  # no internet: urllib raises Exception("URL fetch failure ...")
+        reason = str(err).split(" -- ")[-1].strip() or type(err).__name__
+        print(
+            f"warning: could not load {weights} weights for {spec.constructor} ({reason[:80]}); "
+            "starting from random weights (online, e.g. on Colab, they download automatically)."
+        )
+        return constructor(weights=None, **kwargs), False
+    finally:
+        socket.setdefaulttimeout(old_timeout)
+
+
+def build_encoder(
+    image_size: int | None = None, encoder: str = "MobileNetV2", weights: str | None = "imagenet"
+) -> tuple[keras.Model, bool]:
+    """The encoder sub-model: RGB-like ``[H, W, 3]`` -> 4 skip tensors + the ``/32`` bottleneck.
+
+    Returns ``(encoder_model, pretrained)``. ``image_size`` must be a multiple of 32 (or None
+    for any multiple of 32 at run time).
+    """
+    spec = _spec(encoder)
+    size = _check_size(image_size)
+    base, pretrained = _load_application(spec, (size, size, 3), weights)
+    outputs = [base.get_layer(name).output for name in (*spec.skips, spec.bottleneck)]
+    return keras.Model(base.input, outputs, name=ENCODER_NAME), pretrained
+
+
+def build_unet(
+    image_size: int | None = None,
+    encoder: str = "MobileNetV2",
+    weights: str | None = "imagenet",
+    freeze_encoder: bool = False,
+) -> keras.Model:
+    """A U-Net: ``L_norm [H, W, 1]`` -> ``ab_norm [H, W, 2]`` in [-1, 1].
+
+    Args:
+        image_size: square working size (a multiple of 32), or None for any size.
+        encoder: a key of ``ENCODERS`` (``MobileNetV2``, ``MobileNetV2-0.5``,
+            ``MobileNetV2-0.35``, ``ResNet50``, ``EfficientNetB0``).
+        weights: ``"imagenet"`` (falls back to random offline, with a one-line warning) or None.
+        freeze_encoder: start with the encoder frozen (see ``set_encoder_trainable``).
+
+    The returned model has an attribute ``pretrained`` (True when ImageNet weights loaded).
+    Under a mixed-precision policy the output layer stays float32.
+    """
+    spec = _spec(encoder)
+    size = _check_size(image_size)
+    enc, pretrained = build_encoder(size, encoder, weights)
+
+    L = keras.Input((size, size, 1), name="L_norm")  # [B, H, W, 1] in [-1, 1]
+    # gray -> the 3-channel picture the encoder was trained on
+    rgb = layers.Concatenate(name="repeat_L")([L, L, L])  # [B, H, W, 3]
+    rgb = layers.Rescaling(spec.scale, _offset(spec.offset), name="encoder_preprocess")(rgb)
+    *skips, x = enc(rgb)  # skips [B, H/2..H/16, W/.., C_i]; x [B, H/32, W/32, C]
+
+    f16, f8, f4, f2, f1 = spec.decoder_filters
+    for skip, filters, level in zip(skips[::-1], (f16, f8, f4, f2), (16, 8, 4, 2), strict=True):
+        x = _up_block(x, skip, filters, f"dec{level}")  # [B, H/level, W/level, filters]
+    x = _up_block(x, L, f1, "dec1")  # [B, H, W, f1]: the last skip is the full-res L itself
+    ab = layers.Conv2D(2, 1, name="ab_logits")(x)  # [B, H, W, 2]
+    ab = layers.Activation("tanh", dtype="float32", name="ab_norm")(ab)  # [B, H, W, 2] in [-1, 1]
+
+    model = keras.Model(L, ab, name=f"unet_{encoder.replace('.', '').replace('-', '_')}")
+    model.pretrained = pretrained
+    if not pretrained:
+        # Keras' MobileNetV2 averages batch-norm statistics with momentum 0.999: right for its
+        # pretrained statistics, far too slow for random ones (after 500 steps the averages are
+        # still 60% the initial 0 and 1, and validation predictions come out wrong).
+        for layer in _all_layers(model):
+            if isinstance(layer, layers.BatchNormalization):
+                layer.momentum = RANDOM_INIT_BN_MOMENTUM
+    if freeze_encoder:
+        set_encoder_trainable(model, False)
+    return model
+
+
+def _up_block(x, skip, filters: int, name: str):
+    """Double the size of ``x``, concatenate the skip of that size, two 3x3 convolutions."""
+    # nearest (not bilinear): works for any input size; the 3x3 convolutions smooth it
+    x = layers.UpSampling2D(2, name=f"{name}_up")(x)  # [B, 2h, 2w, C]
+    x = layers.Concatenate(name=f"{name}_skip")([x, skip])  # [B, 2h, 2w, C + C_skip]
+    for i in (1, 2):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv{i}")(x)
+        x = layers.BatchNormalization(name=f"{name}_bn{i}")(x)
+        x = layers.ReLU(name=f"{name}_relu{i}")(x)  # [B, 2h, 2w, filters]
+    return x
+
+
+def _all_layers(model: keras.Model):
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+
+
+def encoder_of(model: keras.Model) -> keras.Model:
+    """The encoder sub-model of a U-Net built by ``build_unet``."""
+    try:
+        return model.get_layer(ENCODER_NAME)
+    except ValueError as err:
+        raise ValueError(
+            f"Model {model.name!r} has no layer named {ENCODER_NAME!r}: build it with "
+            "models.build_unet."
+        ) from err
+
+
+def set_encoder_trainable(model: keras.Model, trainable: bool) -> None:
+    """Freeze (False) or unfreeze (True) the encoder. Recompile the model afterwards.
+
+    A frozen encoder also keeps its batch-norm statistics (Keras runs frozen BatchNorm layers
+    in inference mode), so the pretrained features are not disturbed while the randomly
+    initialised decoder learns its first steps.
+    """
+    encoder_of(model).trainable = trainable
+
+
+def count_params(model: keras.Model) -> dict[str, int]:
+    """Trainable and total parameter counts (for the chapter's table)."""
+    trainable = sum(int(keras.ops.size(w)) for w in model.trainable_weights)
+    total = sum(int(keras.ops.size(w)) for w in model.weights)
+    return {"trainable": trainable, "total": total}
+
+
+def _spec(encoder: str) -> EncoderSpec:
+    if encoder not in ENCODERS:
+        raise ValueError(f"Unknown encoder {encoder!r}. Choose one of: {', '.join(ENCODERS)}.")
+    return ENCODERS[encoder]
+
+
+def _check_size(image_size: int | None) -> int | None:
+    if image_size is None:
+        return None
+    if int(image_size) != image_size or image_size < 32 or image_size % 32:
+        raise ValueError(
+            f"image_size={image_size!r}: the encoder halves the picture 5 times, so the size "
+            "must be a multiple of 32 (32, 64, 96, 128, ...)."
+        )
+    return int(image_size)
+
+
+def _offset(offset: float | tuple[float, float, float]) -> float | list[float]:
+    return list(offset) if isinstance(offset, tuple) else offset

@@ -1,0 +1,414 @@
+"""Chapter 5's tools: colorizing held-out batches, and the figures of the evaluation.
+
+- ``colorize_batch``: a batch of RGB pictures -> the model's colorization at the same size
+  (the pictures' own lightness ``L``, the model's ``ab``; predicted at the model's working size
+  and enlarged when the pictures are larger: the full-resolution recombination of ``infer``).
+- ``naive_upscale``: the same model, but its low-resolution colour picture simply enlarged
+  (what one gets without the recombination: blurred edges).
+- ``rotate_hue``, ``failure_pattern``: a vivid-but-wrong colorization, and one computed
+  sentence on what went wrong in a picture.
+- ``picture_grid``, ``plot_ab_curves``, ``plot_metric_bars``: the figures of chapter 5.
+- ``train_at_size``: the short training runs of the resolution study.
+- ``benchmark_html``: the book's benchmark page from ``benchmarks/results/*.json``.
+
+Plots return the ``matplotlib`` figure and change no global settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from colorize_lib import color
+
+# ----------------------------------------------------------------------------------------------
+# Colorizing batches
+# ----------------------------------------------------------------------------------------------
+
+
+def _model_size(model, default: int) -> int:
+    size = model.input_shape[1]
+    return int(size) if size else default
+
+
+def _resize_stack(x: np.ndarray, size: int, resample) -> np.ndarray:
+    """Resize float32 ``[N, h, w, C]`` to ``[N, size, size, C]``, channel by channel (PIL)."""
+    if x.shape[1] == size and x.shape[2] == size:
+        return x
+    out = np.empty((x.shape[0], size, size, x.shape[-1]), np.float32)
+    for i in range(x.shape[0]):
+        for c in range(x.shape[-1]):
+            im = Image.fromarray(np.ascontiguousarray(x[i, ..., c], np.float32), mode="F")
+            out[i, ..., c] = np.asarray(im.resize((size, size), resample=resample), np.float32)
+    return out
+
+
+def predict_ab(model, rgb: Any, batch_size: int = 32) -> np.ndarray:
+    """``ab`` (Lab units) the model predicts for square pictures ``[N, H, W, 3]``: ``[N, s, s, 2]``.
+
+    The pictures' ``L`` is shrunk (antialiased) to the model's working size ``s`` when they are
+    larger; ``s`` is the pictures' size for a model built without a fixed size.
+    """
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 4 or rgb.shape[-1] != 3 or rgb.shape[1] != rgb.shape[2]:
+        raise ValueError(f"Expected square RGB pictures [N, H, H, 3], got shape {rgb.shape}.")
+    L = color.rgb_to_lab_np(color.as_float_rgb(rgb).astype(np.float32))[..., :1]  # [N, H, W, 1]
+    size = _model_size(model, rgb.shape[1])
+    L_small = _resize_stack(L, size, Image.Resampling.LANCZOS)  # [N, s, s, 1]
+    ab_norm = model.predict(L_small / color.L_SCALE - 1.0, batch_size=batch_size, verbose=0)
+    return np.asarray(ab_norm, np.float32) * color.AB_SCALE  # [N, s, s, 2]
+
+
+def colorize_batch(model, rgb: Any, batch_size: int = 32) -> np.ndarray:
+    """The model's colorization of ``[N, H, H, 3]`` pictures, ``uint8`` at the SAME size.
+
+    Lightness is the pictures' own, at full resolution; ``ab`` is predicted at the model's size
+    and enlarged (bicubic) when needed. Colours outside sRGB lose saturation, never lightness.
+    """
+    from colorize_lib import infer
+
+    rgb = np.asarray(rgb)
+    lab = color.rgb_to_lab_np(color.as_float_rgb(rgb).astype(np.float32))  # [N, H, W, 3]
+    ab = _resize_stack(predict_ab(model, rgb, batch_size), rgb.shape[1], Image.Resampling.BICUBIC)
+    return infer.lab_to_rgb_keep_L(lab[..., 0], ab[..., 0], ab[..., 1])  # [N, H, W, 3]
+
+
+def naive_upscale(model, rgb: Any, batch_size: int = 32) -> np.ndarray:
+    """The model's colour picture made at its working size, then enlarged as a whole (bicubic).
+
+    The contrast to ``colorize_batch``: here the lightness is the shrunk one, so the enlarged
+    picture is blurred; there the full-resolution ``L`` keeps every edge.
+    """
+    from colorize_lib import infer
+
+    rgb = np.asarray(rgb)
+    ab = predict_ab(model, rgb, batch_size)  # [N, s, s, 2]
+    size = ab.shape[1]
+    L = color.rgb_to_lab_np(color.as_float_rgb(rgb).astype(np.float32))[..., :1]
+    L_small = _resize_stack(L, size, Image.Resampling.LANCZOS)  # [N, s, s, 1]
+    small = infer.lab_to_rgb_keep_L(L_small[..., 0], ab[..., 0], ab[..., 1])  # [N, s, s, 3]
+    big = _resize_stack(small.astype(np.float32) / 255.0, rgb.shape[1], Image.Resampling.BICUBIC)
+    return np.round(np.clip(big, 0, 1) * 255).astype(np.uint8)
+
+
+def center_crop(img: np.ndarray, size: int | None = None) -> np.ndarray:
+    """The largest centred square of ``img [H, W, 3]``, resized to ``size`` if given (uint8)."""
+    h, w = img.shape[:2]
+    s = min(h, w)
+    top, left = (h - s) // 2, (w - s) // 2
+    crop = np.asarray(img)[top : top + s, left : left + s]
+    if size is not None and size != s:
+        crop = np.asarray(Image.fromarray(crop).resize((size, size), Image.Resampling.LANCZOS))
+    return crop
+
+
+def rotate_hue(rgb: Any, degrees: float) -> np.ndarray:
+    """The same picture with every colour turned by ``degrees`` around the ab plane (uint8).
+
+    Lightness and chroma stay; only the hue changes (sky blue -> green, leaves -> purple): a
+    colorization that is as vivid as the truth and wrong everywhere.
+    """
+    from colorize_lib import infer
+
+    lab = color.rgb_to_lab_np(color.as_float_rgb(np.asarray(rgb)).astype(np.float32))
+    t = np.deg2rad(degrees)
+    a = lab[..., 1] * np.cos(t) - lab[..., 2] * np.sin(t)
+    b = lab[..., 1] * np.sin(t) + lab[..., 2] * np.cos(t)
+    return infer.lab_to_rgb_keep_L(lab[..., 0], a.astype(np.float32), b.astype(np.float32))
+
+
+def failure_pattern(pred: Any, truth: Any) -> str:
+    """One sentence on what went wrong in one colorized picture ``[H, W, 3]``.
+
+    The rules: a prediction far less colourful than the truth is *washed out*; a prediction
+    whose mean colour points another way in the ab plane has the *wrong hue*; otherwise the
+    colours are about right overall but *in the wrong places*.
+    """
+    from colorize_lib import metrics
+
+    cf_p, cf_t = metrics.colorfulness(pred), metrics.colorfulness(truth)
+    ab_p = metrics.mean_ab(pred)
+    ab_t = metrics.mean_ab(truth)
+    err = metrics.ab_error(pred, truth)
+    angle = np.degrees(np.arctan2(ab_p[1], ab_p[0]) - np.arctan2(ab_t[1], ab_t[0]))
+    angle = abs((angle + 180) % 360 - 180)
+    chroma_t = float(np.hypot(*ab_t))
+    head = f"ab error {err:.1f}, colourfulness {cf_p:.0f} vs {cf_t:.0f} in the truth: "
+    if cf_p < 0.5 * cf_t:
+        return head + "washed out. The model hedged with a dull average where the truth is vivid."
+    if chroma_t > 5 and angle > 45:
+        return head + (
+            f"wrong hue. The mean colour points {angle:.0f} degrees away from the truth's "
+            "(the gray levels allowed both; the model picked the commoner one)."
+        )
+    return head + (
+        "colours about right overall but in the wrong places (bleeding across edges, or a "
+        "region the model read as something else)."
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Figures
+# ----------------------------------------------------------------------------------------------
+
+
+def picture_grid(
+    rows: Sequence[Sequence[Any]],
+    col_titles: Sequence[str] | None = None,
+    row_titles: Sequence[str] | None = None,
+    cell_titles: Sequence[Sequence[str]] | None = None,
+    size: float = 2.2,
+):
+    """A grid of pictures ``rows[r][c]`` (RGB) with optional column, row and per-cell titles."""
+    import matplotlib.pyplot as plt
+
+    n_rows, n_cols = len(rows), max(len(r) for r in rows)
+    lines = 1 + max((t.count("\n") + 1 for r in cell_titles or [] for t in r if t), default=0)
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(size * n_cols, (size + 0.18 * lines) * n_rows), squeeze=False
+    )
+    for r, row in enumerate(rows):
+        for c in range(n_cols):
+            ax = axes[r][c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c >= len(row) or row[c] is None:
+                ax.axis("off")
+                continue
+            ax.imshow(np.asarray(row[c]), interpolation="lanczos")
+            title = ""
+            if r == 0 and col_titles is not None:
+                title = col_titles[c]
+            if cell_titles is not None and cell_titles[r][c]:
+                title = f"{title}\n{cell_titles[r][c]}" if title else cell_titles[r][c]
+            if title:
+                ax.set_title(title, fontsize=9)
+            if c == 0 and row_titles is not None:
+                ax.set_ylabel(row_titles[r], fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_ab_curves(curves: dict[str, tuple[np.ndarray, np.ndarray]], ax=None):
+    """Share of pixels with ab error <= t against t, one line per method (AUC in the legend)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.5, 4))
+    else:
+        fig = ax.figure
+    for name, (t, share) in curves.items():
+        auc = float(np.sum((share[1:] + share[:-1]) / 2 * np.diff(t)) / (t[-1] - t[0]))
+        ax.plot(t, share, label=f"{name} (AUC {auc:.3f})")
+    ax.set_xlabel("threshold t on the ab error (Lab units)")
+    ax.set_ylabel("share of pixels with error <= t")
+    ax.set_ylim(0, 1.01)
+    ax.set_xlim(t[0], t[-1])
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_metric_bars(rows: Sequence[dict[str, Any]], keys: Sequence[str] | None = None):
+    """One small bar chart per metric of ``metrics.evaluate``'s rows (methods side by side)."""
+    import matplotlib.pyplot as plt
+
+    from colorize_lib import metrics
+
+    keys = list(keys or metrics.COLUMNS)
+    names = [str(r["name"]) for r in rows]
+    fig, axes = plt.subplots(1, len(keys), figsize=(2.6 * len(keys), 2.8), squeeze=False)
+    for ax, key in zip(axes[0], keys, strict=True):
+        values = [float(r[key]) for r in rows]
+        shown = [min(v, 60.0) if key == "psnr" else v for v in values]  # identical -> capped
+        ax.bar(range(len(names)), shown, color=[f"C{i}" for i in range(len(names))])
+        ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
+        ax.set_title(metrics.COLUMNS[key][0], fontsize=9)
+        ax.axhline(0, color="k", lw=0.5)
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# The book's benchmark page: benchmarks/results/*.json as Markdown
+# ----------------------------------------------------------------------------------------------
+
+BENCHMARKS = {  # results/<name>.json -> title, in the order the page shows them
+    "color": "Colour conversion: TensorFlow Lab against scikit-image",
+    "data": "Input pipeline",
+    "unet": "U-Net training and full-resolution inference",
+    "gan": "GAN training",
+    "quality": "Quality on held-out photos",
+}
+
+
+def find_results_dir(start: str | Path | None = None) -> Path | None:
+    """``benchmarks/results`` of the repository holding ``start`` (default: the working folder)."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in [here, *here.parents]:
+        candidate = folder / "benchmarks" / "results"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def load_benchmark_results(results_dir: str | Path | None) -> dict[str, dict]:
+    """Every ``*.json`` record in ``results_dir`` by name; unreadable files give an ``error``."""
+    import json
+
+    records: dict[str, dict] = {}
+    if results_dir is None or not Path(results_dir).is_dir():
+        return records
+    for path in sorted(Path(results_dir).glob("*.json")):
+        try:
+            records[path.stem] = json.loads(path.read_text())
+        except (OSError, ValueError) as err:
+            records[path.stem] = {"error": f"could not read {path.name}: {err}"}
+    return records
+
+
+def benchmark_html(records: dict[str, dict]) -> str:
+    """The benchmark page's body as HTML: one section per benchmark, with machine and command.
+
+    Benchmarks with no results file get a note that says which command produces it. (HTML, not
+    Markdown: the book renders notebook outputs as CommonMark, which has no tables.)
+    """
+    from html import escape
+
+    keys = list(BENCHMARKS)
+
+    def key_of(name: str) -> str | None:  # "bench_gan" and "gan_quality" belong to "gan"
+        return next((k for k in keys if k == name or k in name.split("_")), None)
+
+    found = sorted(records, key=lambda n: (keys.index(key_of(n)) if key_of(n) else len(keys), n))
+    missing = [k for k in keys if not any(key_of(n) == k for n in records)]
+    names = sorted(
+        [*found, *missing], key=lambda n: keys.index(key_of(n)) if key_of(n) else len(keys)
+    )
+    parts = []
+    for name in names:
+        key = key_of(name)
+        title = BENCHMARKS[key] if key else name
+        if key and name != key:
+            title += f" ({name})"
+        parts.append(f"<h3>{escape(title)}</h3>")
+        record = records.get(name)
+        if record is None:
+            parts.append(
+                f"<p><em>No results yet:</em> run <code>python benchmarks/bench_{name}.py</code> "
+                f"(see <code>benchmarks/README.md</code>); it writes "
+                f"<code>benchmarks/results/{name}.json</code>, which this page shows when the "
+                "book is built.</p>"
+            )
+            continue
+        if "error" in record:
+            parts.append(f"<p><em>{escape(record['error'])}</em></p>")
+            continue
+        m = record.get("machine", {})
+        machine = ", ".join(
+            str(x)
+            for x in [
+                m.get("device"),
+                m.get("processor"),
+                f"{m['cores']} cores" if m.get("cores") else None,
+                f"{m['memory_gib']} GiB" if m.get("memory_gib") else None,
+                f"TensorFlow {m['tensorflow']}" if m.get("tensorflow") else None,
+                f"Python {m['python']}" if m.get("python") else None,
+            ]
+            if x
+        )
+        parts.append(
+            f"<p>Measured {escape(str(record.get('measured', '?')))} on: "
+            f"<strong>{escape(machine or 'an unknown machine')}</strong>.<br>"
+            f"Command: <code>{escape(str(record.get('command', '?')))}</code></p>"
+        )
+        parts.append(_figures_html(record.get("figures", {})))
+    return "\n".join(parts)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    from html import escape
+
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(_cell(v))}</td>" for v in row) + "</tr>" for row in rows
+    )
+    return f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _figures_html(figures: dict) -> str:
+    """Scalars as a two-column table; dicts and lists of dicts (a results table) as their own."""
+    from html import escape
+
+    scalars = [
+        [k.replace("_", " "), v] for k, v in figures.items() if not isinstance(v, (list, dict))
+    ]
+    parts = [_table(["figure", "value"], scalars)] if scalars else []
+    for key, value in figures.items():
+        label = f"<p><strong>{escape(key.replace('_', ' '))}</strong></p>"
+        if isinstance(value, dict) and value:
+            parts += [label, _table(["", "value"], [[k, v] for k, v in value.items()])]
+        elif isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+            cols = list(dict.fromkeys(k for r in value for k in r))
+            parts += [label, _table(cols, [[r.get(c, "") for c in cols] for r in value])]
+        elif isinstance(value, list):
+            parts.append(f"{label}<p>{escape(', '.join(_cell(v) for v in value))}</p>")
+    return "\n".join(parts)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+# ----------------------------------------------------------------------------------------------
+# The resolution study
+# ----------------------------------------------------------------------------------------------
+
+
+EAGER_STEPS = 30  # train_at_size runs eagerly up to this many steps in all
+
+
+def train_at_size(
+    train_ds,
+    size: int,
+    epochs: int,
+    encoder: str = "MobileNetV2",
+    start_from=None,
+    verbose="auto",
+):
+    """A U-Net built for ``size`` and trained ``epochs`` epochs on ``train_ds``.
+
+    ``train_ds``: batched ``(L_norm [B, size, size, 1], ab_norm [B, size, size, 2])``, e.g.
+    ``data.make_dataset(data.load_split(size=size).train, ...)``. ``start_from``: a trained
+    U-Net of the same encoder at any size whose weights to start from (every layer is a
+    convolution, so the weights do not depend on the picture size); else ImageNet weights for
+    the encoder (random offline) and a random decoder.
+    """
+    from colorize_lib import models, train
+
+    model = models.build_unet(size, encoder, weights=None if start_from is not None else "imagenet")
+    if start_from is not None:
+        shapes = [tuple(w.shape) for w in model.weights]
+        if shapes != [tuple(w.shape) for w in start_from.weights]:
+            raise ValueError(
+                f"start_from ({start_from.name}) is not a U-Net with the encoder {encoder!r}: "
+                "pass the encoder it was built with (a model trained before the profile's "
+                "encoder changed? retrain it with train.load_or_train_unet(P, retrain=True))."
+            )
+        model.set_weights(start_from.get_weights())
+    train.compile_unet(model)
+    # Tracing the training graph of a MobileNetV2 U-Net costs about 20 s on a 2-core CPU, more
+    # than a few dozen eager steps: very short runs (the tiny test profile) run eagerly.
+    steps = int(train_ds.cardinality()) * epochs
+    model.run_eagerly = 0 < steps <= EAGER_STEPS
+    model.fit(train_ds, epochs=epochs, verbose=verbose)
+    return model

@@ -1,0 +1,820 @@
+"""Where pictures come from: bundled photos, a folder, an archive at a URL, a Kaggle dataset.
+
+Every source has the same small interface (``Source``): ``describe()`` says in one paragraph
+what it is (and its licence), ``paths()`` lists its picture files (downloading them first if
+needed), and ``load(size)`` decodes them once into ``uint8 [N, size, size, 3]`` with a
+``SkipReport`` of what could not be used. ``open_source(spec)`` turns a string into a source:
+
+=====================================  =============================================
+``"path/to/folder"``                   ``FolderSource`` (recursive)
+``"https://host/photos.zip"`` (or tar)  ``UrlArchiveSource`` (cached, checksum, resumable)
+``"kaggle:owner/name"``                ``KaggleSource`` through ``kagglehub``
+``"kaggle"``                           the Colab default: ``KAGGLE_DEFAULT``, no account needed
+``"offline"`` / ``"procedural"``       ``ProceduralSource`` (plus ``bundled_photos()``)
+=====================================  =============================================
+
+The rules for reading pictures (``load_image``):
+
+- formats: JPEG, PNG, WebP, BMP (and TIFF, GIF); 8- or 16-bit (16-bit values are scaled by
+  1/257, not clipped); gray, RGB, CMYK and palette become RGB; **transparent pixels are
+  composited on white** (an RGBA logo shows as on a page); the EXIF orientation is honoured.
+- size: **centre crop to a square, then resize** to the working size (Lanczos). Huge JPEGs are
+  reduced while decoding (``draft``: 1/2, 1/4 or 1/8 scale), so an 8000x6000 photo never
+  exists in memory at full size; pictures above ``MAX_PIXELS`` are skipped as likely
+  decompression bombs. **Small pictures** (shorter side below the working size) are upscaled
+  (bicubic) and counted in the report; pictures under ``MIN_SIDE`` pixels are skipped.
+- bad files (corrupt, truncated, zero bytes, not a picture) are **skipped, counted and reported
+  once** (``SkipReport``) while decoding, before any training starts: never a crash mid-epoch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import tarfile
+import warnings
+import zipfile
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlparse
+
+import numpy as np
+
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+)
+MIN_SIDE = 16  # pictures whose shorter side is below this are skipped (too little to learn)
+MAX_PIXELS = 200_000_000  # larger pictures are skipped (decompression-bomb guard)
+
+OFFLINE_HINT = (
+    "Offline alternatives: the procedural landscapes and the photos bundled with scikit-learn "
+    "and scikit-image (source 'offline', the default of the 'cpu' and 'tiny' profiles: set "
+    "COLORIZE_PROFILE=cpu), or a folder of your own photos (source '/path/to/photos')."
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# Errors and the skip report
+# ----------------------------------------------------------------------------------------------
+
+
+class SourceError(Exception):
+    """A source cannot deliver pictures; the message says why and what to do."""
+
+
+class SourceUnavailable(SourceError):
+    """The source needs the network (or a package) that is not there."""
+
+
+class NoImagesFound(SourceError, FileNotFoundError):
+    """A path is missing, or holds no readable picture."""
+
+
+class ChecksumMismatch(SourceError):
+    """A downloaded file does not have the expected SHA-256 (the file has been removed)."""
+
+
+class UnsafeArchive(SourceError):
+    """An archive has members that would land outside the extraction folder."""
+
+
+@dataclass
+class SkipReport:
+    """Files that could not be used (and pictures that were upscaled), reported once."""
+
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    upscaled: list[str] = field(default_factory=list)  # smaller than the working size
+    loaded: int = 0
+    _reported: bool = field(default=False, repr=False)
+
+    def merge(self, other: SkipReport) -> SkipReport:
+        self.skipped += other.skipped
+        self.upscaled += other.upscaled
+        self.loaded += other.loaded
+        return self
+
+    def summary(self, max_names: int = 5) -> str:
+        """A few lines: how many were loaded, skipped (which, why) and upscaled."""
+        lines = [f"{self.loaded} pictures loaded"]
+        if self.skipped:
+            lines.append(f"{len(self.skipped)} files skipped:")
+            lines += [f"  {name}: {why}" for name, why in self.skipped[:max_names]]
+            if len(self.skipped) > max_names:
+                lines.append(f"  ... and {len(self.skipped) - max_names} more")
+        if self.upscaled:
+            names = ", ".join(self.upscaled[:max_names])
+            more = (
+                f" and {len(self.upscaled) - max_names} more"
+                if len(self.upscaled) > max_names
+                else ""
+            )
+            lines.append(
+                f"{len(self.upscaled)} pictures smaller than the working size were upscaled "
+                f"(bicubic): {names}{more}"
+            )
+        return "\n".join(lines)
+
+    def report(self) -> None:
+        """Warn once (a single ``UserWarning``) if anything was skipped or upscaled."""
+        if self._reported or not (self.skipped or self.upscaled):
+            return
+        self._reported = True
+        warnings.warn(self.summary(), UserWarning, stacklevel=2)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+# ----------------------------------------------------------------------------------------------
+# Decoding one picture
+# ----------------------------------------------------------------------------------------------
+
+
+class ImageReadError(ValueError):
+    """One file cannot be used as a picture (the reason is the message)."""
+
+
+def _to_rgb(im) -> np.ndarray:
+    """Any PIL mode -> uint8 RGB [H, W, 3]: 16-bit scaled by 1/257, alpha composited on white."""
+    from PIL import Image
+
+    mode = im.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):  # 16-bit (or 32-bit int) gray
+        arr = np.asarray(im, dtype=np.float32)
+        if arr.max() > 255:
+            arr = arr / 257.0  # 0..65535 -> 0..255
+        g = np.clip(arr + 0.5, 0, 255).astype(np.uint8)
+        return np.repeat(g[..., None], 3, axis=-1)
+    if mode == "F":
+        arr = np.asarray(im, dtype=np.float32)
+        arr = arr * 255.0 if arr.max() <= 1.0 else arr
+        g = np.clip(arr + 0.5, 0, 255).astype(np.uint8)
+        return np.repeat(g[..., None], 3, axis=-1)
+    has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
+        mode in ("P", "L", "RGB") and "transparency" in im.info
+    )
+    if has_alpha:
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(white, rgba)
+    rgb = im.convert("RGB")  # gray, CMYK (PIL inverts Adobe CMYK JPEGs), palette, YCbCr ...
+    return np.asarray(rgb, dtype=np.uint8)
+
+
+def load_image(path: str | os.PathLike, size: int | None = None) -> tuple[np.ndarray, bool]:
+    """Decode one picture to uint8 RGB; with ``size``: centre-cropped and resized to a square.
+
+    Returns ``(picture [H, W, 3] or [size, size, 3], upscaled)``. Raises ``ImageReadError``
+    with the reason when the file cannot be used (see the module docstring for the rules).
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            raise ImageReadError("empty file (0 bytes)")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+        with im:
+            w, h = im.size
+            if w * h > MAX_PIXELS:
+                raise ImageReadError(f"{w}x{h} is over {MAX_PIXELS:,} pixels (skipped)")
+            if min(w, h) < MIN_SIDE:
+                raise ImageReadError(f"{w}x{h} is smaller than {MIN_SIDE} pixels")
+            if size is not None and im.format == "JPEG":
+                im.draft(None, (size, size))  # decode at 1/2, 1/4 or 1/8 scale when possible
+            im.load()
+            im = ImageOps.exif_transpose(im)
+            if size is None:
+                return _to_rgb(im), False
+            w, h = im.size
+            side = min(w, h)
+            box = ((w - side) / 2, (h - side) / 2, (w + side) / 2, (h + side) / 2)  # centre square
+            upscaled = side < size
+            rgb = Image.fromarray(_to_rgb(im.crop(tuple(round(v) for v in box))))
+            method = Image.Resampling.BICUBIC if upscaled else Image.Resampling.LANCZOS
+            rgb = rgb.resize((size, size), method, reducing_gap=3.0)
+            return np.asarray(rgb, dtype=np.uint8), upscaled  # [size, size, 3]
+    except ImageReadError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError) as e:
+        raise ImageReadError(f"not a readable picture ({type(e).__name__})") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as e:  # truncated, corrupt data
+        raise ImageReadError(f"corrupt or truncated ({str(e) or type(e).__name__})") from None
+
+
+def load_images(
+    paths: Sequence[Path],
+    size: int,
+    root: Path | None = None,
+    progress: bool = True,
+    workers: int = 0,
+) -> tuple[np.ndarray, list[str], SkipReport]:
+    """Decode many files to uint8 [N, size, size, 3]; bad ones are skipped into the report.
+
+    Decoding runs in a thread pool (PIL releases the GIL while decoding and resizing).
+    Returns ``(pictures, names, report)``; ``names`` are paths relative to ``root``.
+    """
+    from tqdm.auto import tqdm
+
+    def name_of(p: Path) -> str:
+        try:
+            return p.relative_to(root).as_posix() if root else p.as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    def one(p: Path):
+        try:
+            return load_image(p, size)
+        except ImageReadError as e:
+            return e
+
+    report = SkipReport()
+    out = np.empty((len(paths), size, size, 3), np.uint8)  # [N, S, S, 3]
+    names: list[str] = []
+    workers = workers or min(8, (os.cpu_count() or 2) + 2)
+    with ThreadPoolExecutor(workers) as pool:
+        results = pool.map(one, paths)
+        bar = tqdm(results, total=len(paths), desc="decoding", unit="pic", disable=not progress)
+        for p, r in zip(paths, bar, strict=True):
+            if isinstance(r, ImageReadError):
+                report.skipped.append((name_of(p), str(r)))
+                continue
+            img, upscaled = r
+            out[len(names)] = img
+            names.append(name_of(p))
+            if upscaled:
+                report.upscaled.append(name_of(p))
+    report.loaded = len(names)
+    return out[: len(names)], names, report
+
+
+# ----------------------------------------------------------------------------------------------
+# The interface and the sources
+# ----------------------------------------------------------------------------------------------
+
+
+class Source(Protocol):
+    def describe(self) -> str: ...
+
+    def paths(self) -> list[Path]: ...
+
+    def load(
+        self, size: int, limit: int | None = None, progress: bool = True
+    ) -> tuple[np.ndarray, list[str], SkipReport]: ...
+
+
+def _list_pictures(
+    root: Path, subfolders: Iterable[str] | None = None
+) -> tuple[list[Path], list[Path]]:
+    """(picture files by extension, other files) under ``root``, recursive, sorted by name."""
+    wanted = {s.lower() for s in subfolders} if subfolders else None
+    pictures, others = [], []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for f in sorted(filenames):
+            p = Path(dirpath) / f
+            if wanted is not None:
+                parts = {part.lower() for part in p.relative_to(root).parts[:-1]}
+                if not parts & wanted:
+                    continue
+            if f.startswith("."):
+                continue
+            (pictures if p.suffix.lower() in IMAGE_EXTENSIONS else others).append(p)
+    return pictures, others
+
+
+class FolderSource:
+    """Every picture under a folder (recursive); files of other types are reported as skipped."""
+
+    def __init__(
+        self, path: str | os.PathLike, subfolders: Iterable[str] | None = None, name: str = ""
+    ):
+        self.root = Path(path).expanduser()
+        self.subfolders = list(subfolders) if subfolders else None
+        self.name = name or str(self.root)
+        self._others: list[Path] = []
+
+    def describe(self) -> str:
+        only = f" (only the sub-folders {', '.join(self.subfolders)})" if self.subfolders else ""
+        return f"pictures in the folder {self.name}{only}"
+
+    def paths(self) -> list[Path]:
+        if not self.root.exists():
+            raise NoImagesFound(
+                f"No such folder: {self.root}. Looked for pictures "
+                f"({', '.join(sorted(IMAGE_EXTENSIONS))}) there. Check the path. {OFFLINE_HINT}"
+            )
+        if self.root.is_file():
+            return [self.root]
+        pictures, self._others = _list_pictures(self.root, self.subfolders)
+        if not pictures:
+            found = f"only {len(self._others)} other files" if self._others else "nothing"
+            raise NoImagesFound(
+                f"No pictures in {self.root}{' under ' + ', '.join(self.subfolders) if self.subfolders else ''}: "
+                f"looked recursively for {', '.join(sorted(IMAGE_EXTENSIONS))} and found {found}. "
+                f"Put photos there or choose another source. {OFFLINE_HINT}"
+            )
+        return pictures
+
+    def load(
+        self, size: int, limit: int | None = None, progress: bool = True
+    ) -> tuple[np.ndarray, list[str], SkipReport]:
+        """Decode (up to ``limit``) pictures at ``size``; raises ``NoImagesFound`` if none is readable."""
+        paths = self.paths()[:limit] if limit else self.paths()
+        root = self.root if self.root.is_dir() else self.root.parent
+        images, names, report = load_images(paths, size, root=root, progress=progress)
+        report.skipped += [
+            (
+                p.relative_to(root).as_posix(),
+                f"not a picture file type ({p.suffix or 'no extension'})",
+            )
+            for p in self._others
+        ]
+        if not names:
+            raise NoImagesFound(
+                f"None of the {len(paths)} picture files in {self.root} could be read.\n"
+                f"{report.summary()}\n{OFFLINE_HINT}"
+            )
+        return images, names, report
+
+
+# ----------------------------------------------------------------------------------------------
+# Downloads: resumable, checksum verified, atomic
+# ----------------------------------------------------------------------------------------------
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def download(
+    url: str,
+    dest: Path,
+    sha256: str | None = None,
+    retries: int = 3,
+    timeout: float = 30.0,
+    progress: bool = True,
+) -> Path:
+    """Download ``url`` to ``dest`` once: into ``dest.part``, resumed with HTTP Range after an
+    interruption, checked against ``sha256``, then renamed (so a half file is never ``dest``).
+
+    Raises ``SourceUnavailable`` (no network), ``ChecksumMismatch`` (file removed).
+    """
+    import requests
+    from tqdm.auto import tqdm
+
+    dest = Path(dest)
+    if dest.exists():
+        if sha256 is None or sha256_of(dest) == sha256.lower():
+            return dest
+        dest.unlink()  # a stale or damaged copy: fetch it again
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    broken = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+    done, last_error = False, None
+    for _attempt in range(retries + 1):
+        have = part.stat().st_size if part.exists() else 0
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        try:
+            with requests.get(url, headers=headers, stream=True, timeout=timeout) as r:
+                if r.status_code == 416:  # the part is already whole (or wrong): start again
+                    part.unlink(missing_ok=True)
+                    continue
+                r.raise_for_status()
+                if have and r.status_code != 206:  # the server ignores Range: restart from zero
+                    have = 0
+                length = r.headers.get("Content-Length")
+                total = have + int(length) if length else None
+                with (
+                    open(part, "ab" if have else "wb") as f,
+                    tqdm(
+                        total=total,
+                        initial=have,
+                        unit="B",
+                        unit_scale=True,
+                        desc=f"downloading {dest.name}",
+                        disable=not progress,
+                    ) as bar,
+                ):
+                    for block in r.iter_content(1 << 16):
+                        f.write(block)
+                        bar.update(len(block))
+            if total is not None and part.stat().st_size < total:
+                raise _Interrupted(
+                    f"connection closed after {part.stat().st_size} of {total} bytes"
+                )
+            done = True
+            break
+        except requests.HTTPError as e:
+            raise SourceUnavailable(
+                f"Could not download {url}: the server answered {e.response.status_code}. "
+                f"Check the address. {OFFLINE_HINT}"
+            ) from None
+        except (*broken, _Interrupted) as e:
+            last_error = e
+            arrived = part.exists() and part.stat().st_size > 0
+            if not arrived and not isinstance(e, requests.exceptions.ChunkedEncodingError):
+                break  # nothing arrived at all: no network, or the host is down
+            # else: something arrived; resume from where it stopped
+    if not done:
+        if part.exists() and part.stat().st_size > 0:
+            raise SourceUnavailable(
+                f"The download of {url} was interrupted {retries + 1} times; the part downloaded "
+                f"so far is kept in {part} and the next try resumes it. {OFFLINE_HINT}"
+            )
+        part.unlink(missing_ok=True)
+        raise SourceUnavailable(
+            f"Cannot reach {url} (no network, or the host is down: "
+            f"{type(last_error).__name__}). {OFFLINE_HINT}"
+        )
+    if sha256 is not None:
+        got = sha256_of(part)
+        if got != sha256.lower():
+            part.unlink(missing_ok=True)
+            raise ChecksumMismatch(
+                f"Checksum mismatch for {url}: expected SHA-256 {sha256.lower()}, got {got}. "
+                "The downloaded file was removed; the archive changed or the download was "
+                "damaged. Try again, or check the checksum you passed."
+            )
+    os.replace(part, dest)  # atomic: dest exists only when whole and verified
+    return dest
+
+
+class _Interrupted(Exception):
+    """The connection closed before Content-Length bytes arrived."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Safe extraction
+# ----------------------------------------------------------------------------------------------
+
+
+def _inside(root: Path, target: Path) -> bool:
+    root = root.resolve()
+    try:
+        target.resolve().relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _bad_name(name: str) -> bool:
+    return (
+        name.startswith(("/", "\\"))
+        or (len(name) > 1 and name[1] == ":")
+        or ".." in Path(name.replace("\\", "/")).parts
+    )
+
+
+def _unsafe_members(archive: Path, root: Path) -> list[str]:
+    """Members of a zip or tar that would land outside ``root`` (checked before writing)."""
+    bad: list[str] = []
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            for info in zf.infolist():
+                if _bad_name(info.filename) or not _inside(root, root / info.filename):
+                    bad.append(f"{info.filename} (outside the folder)")
+                elif stat.S_ISLNK(info.external_attr >> 16):
+                    bad.append(f"{info.filename} (a symbolic link)")
+        return bad
+    with tarfile.open(archive) as tf:
+        for m in tf.getmembers():
+            target = root / m.name
+            if _bad_name(m.name) or not _inside(root, target):
+                bad.append(f"{m.name} (outside the folder)")
+            elif m.issym() or m.islnk():
+                base = target.parent if m.issym() else root  # hard links are archive-relative
+                if _bad_name(m.linkname) or not _inside(root, base / m.linkname):
+                    bad.append(f"{m.name} -> {m.linkname} (a link pointing outside)")
+            elif not (m.isfile() or m.isdir()):
+                bad.append(f"{m.name} (a device or pipe)")
+    return bad
+
+
+def safe_extract(archive: Path, dest: Path) -> Path:
+    """Extract a zip or tar(.gz/.bz2/.xz) into ``dest``, refusing members that would land outside.
+
+    Every member is checked before anything is written: absolute paths, ``..``, links (symbolic
+    or hard) pointing outside, and devices make the whole archive refused (``UnsafeArchive``).
+    Tar members are then extracted with tarfile's ``data`` filter as well. Extraction goes to
+    ``dest.tmp`` and is renamed when complete, so a half-extracted folder is never used.
+    """
+    archive, dest = Path(archive), Path(dest)
+    try:
+        if not (zipfile.is_zipfile(archive) or tarfile.is_tarfile(archive)):
+            raise SourceError(
+                f"{archive.name} is neither a zip nor a tar archive. Give the address of a "
+                ".zip, .tar, .tar.gz (.tgz) file, or a folder of pictures."
+            )
+        bad = _unsafe_members(archive, dest)
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as e:
+        raise SourceError(
+            f"The archive {archive} is damaged ({e}); delete it and try again."
+        ) from None
+    if bad:
+        raise UnsafeArchive(
+            f"Refused to extract {archive.name}: {len(bad)} members would be written outside the "
+            f"extraction folder: {'; '.join(bad[:5])}. Nothing was extracted. Use a trusted archive."
+        )
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(tmp)
+        else:
+            with tarfile.open(archive) as tf:
+                if hasattr(tarfile, "data_filter"):
+                    tf.extractall(tmp, filter="data")
+                else:  # pragma: no cover - Python < 3.11.4; members were checked above
+                    tf.extractall(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(dest, ignore_errors=True)
+    os.replace(tmp, dest)
+    return dest
+
+
+class UrlArchiveSource:
+    """A zip or tar archive of pictures at an http(s) address, downloaded once into the cache."""
+
+    def __init__(
+        self,
+        url: str,
+        sha256: str | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        licence: str = "see where the archive comes from",
+    ):
+        self.url, self.sha256, self.licence = url, sha256, licence
+        if cache_dir is None:
+            from . import profiles
+
+            cache_dir = profiles.cache_dir() / "downloads"
+        self.cache_dir = Path(cache_dir)
+        name = Path(urlparse(url).path).name or "archive"
+        digest = hashlib.sha256(url.encode()).hexdigest()[:10]
+        self.file = self.cache_dir / f"{digest}-{name}"
+        stem = name.split(".")[0] or "archive"
+        self.folder = self.cache_dir / f"{digest}-{stem}"
+
+    def describe(self) -> str:
+        check = "checksum verified" if self.sha256 else "no checksum given"
+        return f"pictures from the archive {self.url} ({check}; licence: {self.licence})"
+
+    def fetch(self, progress: bool = True) -> Path:
+        """Download (once) and extract (once); the folder with the pictures."""
+        marker = self.folder / ".complete"
+        if marker.exists():
+            return self.folder
+        archive = download(self.url, self.file, self.sha256, progress=progress)
+        safe_extract(archive, self.folder)
+        marker.write_text(self.url + "\n")
+        return self.folder
+
+    def paths(self) -> list[Path]:
+        return FolderSource(self.fetch()).paths()
+
+    def load(self, size: int, limit: int | None = None, progress: bool = True):
+        return FolderSource(self.fetch(progress), name=self.url).load(size, limit, progress)
+
+
+# ----------------------------------------------------------------------------------------------
+# Kaggle
+# ----------------------------------------------------------------------------------------------
+
+# (dataset id, sub-folders to keep or None for all, licence as the dataset page states it, photos)
+KAGGLE_DEFAULT: list[tuple[str, tuple[str, ...] | None, str, int]] = [
+    ("arnaud58/landscape-pictures", None, "see the dataset page", 4319),
+    (
+        "puneet6060/intel-image-classification",
+        ("forest", "glacier", "mountain", "sea"),
+        "see the dataset page (Intel Scene Classification Challenge data)",
+        11523,  # train + test of the four landscape classes, 150x150
+    ),
+]
+
+
+class KaggleSource:
+    """A public Kaggle dataset through ``kagglehub.dataset_download`` (no account needed)."""
+
+    def __init__(
+        self,
+        dataset_id: str,
+        subfolders: Iterable[str] | None = None,
+        licence: str = "see the dataset page",
+        n_photos: int | None = None,
+    ):
+        if dataset_id.count("/") != 1:
+            raise ValueError(f"A Kaggle dataset id looks like 'owner/name', got {dataset_id!r}")
+        self.dataset_id, self.licence, self.n_photos = dataset_id, licence, n_photos
+        self.subfolders = tuple(subfolders) if subfolders else None
+
+    def describe(self) -> str:
+        what = f" (sub-folders {', '.join(self.subfolders)})" if self.subfolders else ""
+        n = f"about {self.n_photos:,} photos, " if self.n_photos else ""
+        return (
+            f"Kaggle dataset {self.dataset_id}{what}: {n}licence: {self.licence} "
+            f"(https://www.kaggle.com/datasets/{self.dataset_id})"
+        )
+
+    def fetch(self) -> Path:
+        try:
+            import kagglehub
+        except ImportError:
+            raise SourceUnavailable(
+                f"The Kaggle source {self.dataset_id} needs the package kagglehub, which is not "
+                f"installed (Colab has it): pip install kagglehub. {OFFLINE_HINT}"
+            ) from None
+        try:
+            return Path(kagglehub.dataset_download(self.dataset_id))
+        except Exception as e:  # kagglehub raises many types (HTTP, connection, auth)
+            raise SourceUnavailable(
+                f"Could not download the Kaggle dataset {self.dataset_id}: "
+                f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}. Public datasets "
+                f"need no account but do need the internet. {OFFLINE_HINT}"
+            ) from None
+
+    def folder(self) -> FolderSource:
+        return FolderSource(self.fetch(), self.subfolders, name=f"kaggle:{self.dataset_id}")
+
+    def paths(self) -> list[Path]:
+        return self.folder().paths()
+
+    def load(self, size: int, limit: int | None = None, progress: bool = True):
+        return self.folder().load(size, limit, progress)
+
+
+class MultiSource:
+    """Several sources read as one (names are prefixed with the source's index)."""
+
+    def __init__(self, sources: Sequence[Source]):
+        self.sources = list(sources)
+
+    def describe(self) -> str:
+        return "\n".join(f"- {s.describe()}" for s in self.sources)
+
+    def paths(self) -> list[Path]:
+        return [p for s in self.sources for p in s.paths()]
+
+    def load(self, size: int, limit: int | None = None, progress: bool = True):
+        parts, names, report = [], [], SkipReport()
+        for k, s in enumerate(self.sources):
+            imgs, n, r = s.load(size, None, progress)
+            parts.append(imgs)
+            names += [f"{k}:{x}" for x in n]
+            report.merge(r)
+        images = np.concatenate(parts)
+        if limit:
+            images, names = images[:limit], names[:limit]
+        return images, names, report
+
+
+def kaggle_default() -> MultiSource:
+    """The Colab default: about 16,000 real landscape photos from public Kaggle datasets."""
+    return MultiSource([KaggleSource(i, sub, lic, n) for i, sub, lic, n in KAGGLE_DEFAULT])
+
+
+# ----------------------------------------------------------------------------------------------
+# Offline: procedural landscapes and bundled photos
+# ----------------------------------------------------------------------------------------------
+
+
+class ProceduralSource:
+    """Landscapes from ``synth`` (made here, no files): picture ``i`` of the set ``seed``."""
+
+    def __init__(self, n: int = 1000, seed: int = 0, start: int = 0):
+        self.n, self.seed, self.start = n, seed, start
+
+    def describe(self) -> str:
+        return (
+            f"{self.n} procedural landscapes (colorize_lib.synth, seed {self.seed}), made on this "
+            "machine; no licence needed"
+        )
+
+    def paths(self) -> list[Path]:
+        return []  # nothing on disk
+
+    def load(self, size: int, limit: int | None = None, progress: bool = True):
+        from . import synth
+
+        n = min(self.n, limit) if limit else self.n
+        images = synth.generate(n, size, self.seed, start=self.start, progress=progress)
+        names = [f"synth:{self.seed}:{self.start + i}" for i in range(n)]
+        return images, names, SkipReport(loaded=n)
+
+
+# name -> (package, loader, kind, what it shows). "outdoor" photos are in the book's domain
+# (landscapes); "out-of-domain" ones test what a landscape colorizer does with other scenes.
+BUNDLED: dict[str, tuple[str, str, str, str]] = {
+    "china": ("scikit-learn", "china.jpg", "outdoor", "a temple above a lake, trees, hazy sky"),
+    "rocket": ("scikit-image", "rocket", "outdoor", "a rocket on its launch pad at dusk"),
+    "flower": ("scikit-learn", "flower.jpg", "out-of-domain", "a dahlia close up, leaves behind"),
+    "astronaut": ("scikit-image", "astronaut", "out-of-domain", "a portrait (Eileen Collins)"),
+    "chelsea": ("scikit-image", "chelsea", "out-of-domain", "a cat's face"),
+    "coffee": ("scikit-image", "coffee", "out-of-domain", "a cup of coffee on a table, indoors"),
+    "motorcycle": ("scikit-image", "motorcycle", "out-of-domain", "a red motorcycle in a garage"),
+}
+BUNDLED_LICENCES: dict[str, str] = {  # as the packages state them
+    "china": "CC BY 2.0, danielbuechele on Flickr (sklearn/datasets/images/README.txt)",
+    "flower": "CC BY 2.0, vultilion on Flickr (sklearn/datasets/images/README.txt)",
+    "rocket": "public domain, SpaceX (skimage.data.rocket)",
+    "astronaut": "public domain, NASA (skimage.data.astronaut)",
+    "chelsea": "CC0, Stefan van der Walt (skimage.data.chelsea)",
+    "coffee": "CC0, Rachel Michetti (skimage.data.coffee)",
+    "motorcycle": "Middlebury stereo data set 2014: see vision.middlebury.edu/stereo/data",
+}
+BUNDLED_LICENCE = "; ".join(f"{k}: {v}" for k, v in BUNDLED_LICENCES.items())
+
+
+def _load_bundled(name: str) -> np.ndarray:
+    package, loader, _, _ = BUNDLED[name]
+    if package == "scikit-learn":
+        from sklearn.datasets import load_sample_image
+
+        img = load_sample_image(loader)
+    elif loader == "motorcycle":
+        import skimage.data
+
+        img = skimage.data.stereo_motorcycle()[0]
+    else:
+        import skimage.data
+
+        img = getattr(skimage.data, loader)()
+    return np.ascontiguousarray(np.asarray(img, dtype=np.uint8)[..., :3])  # [H, W, 3]
+
+
+def bundled_photos(kind: str | None = None) -> dict[str, np.ndarray]:
+    """Photos shipped inside scikit-learn and scikit-image wheels (no download), as uint8 RGB.
+
+    ``kind``: ``"outdoor"`` (in the book's domain: landscapes), ``"out-of-domain"`` (portrait,
+    cat, indoor scenes) or ``None`` for all. A photo whose package is missing is left out.
+    See ``BUNDLED`` for what each one shows and ``BUNDLED_LICENCE``.
+    """
+    if kind not in (None, "outdoor", "out-of-domain"):
+        raise ValueError(f"kind must be None, 'outdoor' or 'out-of-domain', got {kind!r}")
+    photos: dict[str, np.ndarray] = {}
+    for name, (_, _, k, _) in BUNDLED.items():
+        if kind is not None and k != kind:
+            continue
+        try:
+            photos[name] = _load_bundled(name)  # [H, W, 3] uint8
+        except (ImportError, OSError, ValueError, AttributeError):
+            continue  # package (or its file) missing: leave that photo out
+    return photos
+
+
+def square(img: np.ndarray, size: int) -> np.ndarray:
+    """Centre crop to a square and resize to ``size`` (Lanczos): the rule every source follows."""
+    from PIL import Image
+
+    h, w = img.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    crop = Image.fromarray(np.ascontiguousarray(img[top : top + side, left : left + side, :3]))
+    method = Image.Resampling.BICUBIC if side < size else Image.Resampling.LANCZOS
+    return np.asarray(crop.resize((size, size), method), dtype=np.uint8)  # [size, size, 3]
+
+
+# ----------------------------------------------------------------------------------------------
+# open_source
+# ----------------------------------------------------------------------------------------------
+
+
+def open_source(spec: str | os.PathLike | Source, n: int = 1000, seed: int = 0) -> Source:
+    """A source from a string (see the module docstring); a ``Source`` is returned as is.
+
+    ``n`` and ``seed`` size the procedural set for ``"offline"`` / ``"procedural"``.
+    """
+    if not isinstance(spec, str | os.PathLike):
+        return spec
+    s = os.fspath(spec).strip()
+    low = s.lower()
+    if low in ("offline", "procedural", "synth"):
+        return ProceduralSource(n, seed)
+    if low == "kaggle":
+        return kaggle_default()
+    if low.startswith("kaggle:"):
+        return KaggleSource(s.split(":", 1)[1].strip())
+    if low.startswith(("http://", "https://")):
+        return UrlArchiveSource(s)
+    path = Path(s).expanduser()
+    if path.exists():
+        return FolderSource(path)
+    raise NoImagesFound(
+        f"Unknown source {s!r}: no file or folder by that name exists, and it is not 'offline', "
+        "'procedural', 'kaggle', 'kaggle:owner/name' or an http(s) address of a zip/tar archive. "
+        f"{OFFLINE_HINT}"
+    )

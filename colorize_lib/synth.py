@@ -1,0 +1,339 @@
+"""Procedural landscapes: a seeded generator of colour pictures of skies, mountains, water and land.
+
+Why make pictures? So that the book builds and teaches with no internet: the colorizer learns on
+scenes whose colours are genuinely ambiguous in gray (a blue sky and green grass can have the same
+lightness) yet predictable from context (sky above, ground below, snow on peaks, water mirroring
+the sky).
+
+Every picture is drawn from its own random stream ``numpy.random.default_rng([seed, i])``, so
+picture ``i`` is the same whatever ``n`` is, and (because all noise lives on grids of a fixed
+size, interpolated to the output) the same scene at any ``size``.
+
+A scene, drawn from back to front (``y`` = 0 at the top, 1 at the bottom):
+
+1. sky: a vertical gradient for the time of day (day, golden hour, dusk, overcast), a sun with
+   its glow, clouds from 2-D fractal noise;
+2. up to two ridges of mountains from 1-D fractal noise, hazier with distance, snow above a line;
+3. optionally a lake or the sea below the horizon, mirroring what is above it, with ripples;
+4. land in front: grass, forest, sand, a wheat field or scrub, with a treeline sometimes;
+5. fog that thickens towards the horizon, the light of the time of day, and a little grain.
+
+Command line: ``python -m colorize_lib generate --n 500 --size 128 --seed 0 --out DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from pathlib import Path
+
+import numpy as np
+
+TIMES_OF_DAY = ("day", "golden hour", "dusk", "overcast")
+GROUNDS = ("grass", "forest", "sand", "field", "scrub")
+
+# time of day -> (zenith RGB, horizon RGB, sun RGB or None, light tint on the land, brightness)
+_SKIES: dict[str, tuple] = {
+    "day": ((0.16, 0.38, 0.78), (0.66, 0.80, 0.95), (1.0, 0.98, 0.90), (1.00, 1.00, 0.97), 1.00),
+    "golden hour": (
+        (0.28, 0.42, 0.70),
+        (1.00, 0.76, 0.42),
+        (1.0, 0.85, 0.50),
+        (1.10, 0.92, 0.70),
+        0.90,
+    ),
+    "dusk": ((0.10, 0.09, 0.28), (0.95, 0.45, 0.32), (1.0, 0.55, 0.30), (0.85, 0.62, 0.68), 0.55),
+    "overcast": ((0.52, 0.56, 0.62), (0.78, 0.80, 0.82), None, (0.92, 0.94, 0.98), 0.80),
+}
+# ground -> base RGB (in full daylight)
+_GROUND_RGB: dict[str, tuple[float, float, float]] = {
+    "grass": (0.30, 0.55, 0.18),
+    "forest": (0.10, 0.28, 0.10),
+    "sand": (0.85, 0.72, 0.50),
+    "field": (0.82, 0.68, 0.28),
+    "scrub": (0.45, 0.42, 0.25),
+}
+_ROCK_RGB = ((0.45, 0.42, 0.40), (0.50, 0.40, 0.32), (0.35, 0.36, 0.40), (0.55, 0.50, 0.44))
+
+
+# ----------------------------------------------------------------------------------------------
+# Noise: value noise on fixed grids, smoothly interpolated (resolution independent)
+# ----------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=256)
+def _interp_matrix(n: int, k: int) -> np.ndarray:
+    """[n, k] weights that resample k grid values to n pixels with smoothstep interpolation."""
+    pos = (np.arange(n, dtype=np.float64) + 0.5) / n * (k - 1)  # [n] in grid units
+    i0 = np.clip(np.floor(pos).astype(int), 0, k - 2)
+    t = pos - i0
+    t = t * t * (3 - 2 * t)  # smoothstep
+    m = np.zeros((n, k), np.float32)
+    m[np.arange(n), i0] = 1 - t
+    m[np.arange(n), i0 + 1] = t
+    return m
+
+
+def _fbm1d(rng: np.random.Generator, n: int, octaves: int = 6, base: int = 3) -> np.ndarray:
+    """Fractal 1-D noise, [n], scaled to [0, 1]. Draws the same numbers whatever n is."""
+    out = np.zeros(n, np.float32)
+    amp = 1.0
+    for o in range(octaves):
+        k = base * 2**o + 1
+        out += amp * (_interp_matrix(n, k) @ rng.standard_normal(k).astype(np.float32))
+        amp *= 0.5
+    lo, hi = out.min(), out.max()
+    return (out - lo) / (hi - lo + 1e-6)
+
+
+def _fbm2d(
+    rng: np.random.Generator, h: int, w: int, octaves: int = 4, ky: int = 3, kx: int = 3
+) -> np.ndarray:
+    """Fractal 2-D noise, [h, w], roughly in [-1, 1]; ``ky``/``kx`` set the coarsest grid."""
+    out = np.zeros((h, w), np.float32)
+    amp, total = 1.0, 0.0
+    for o in range(octaves):
+        gy, gx = ky * 2**o + 1, kx * 2**o + 1
+        grid = rng.uniform(-1, 1, (gy, gx)).astype(np.float32)
+        out += amp * (_interp_matrix(h, gy) @ grid @ _interp_matrix(w, gx).T)  # [h, w]
+        total += amp
+        amp *= 0.5
+    return out / total * 1.6
+
+
+def _jitter(rng: np.random.Generator, rgb, amount: float) -> np.ndarray:
+    return np.clip(np.asarray(rgb, np.float32) + rng.uniform(-amount, amount, 3), 0, 1).astype(
+        np.float32
+    )
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return a + (b - a) * t
+
+
+# ----------------------------------------------------------------------------------------------
+# One scene
+# ----------------------------------------------------------------------------------------------
+
+
+def scene_params(index: int, seed: int = 0) -> dict:
+    """The choices behind picture ``index`` (time of day, ground, water, ...), for captions."""
+    return _draw_params(np.random.default_rng([seed, index]))
+
+
+def _draw_params(rng: np.random.Generator) -> dict:
+    time = TIMES_OF_DAY[rng.choice(4, p=[0.5, 0.2, 0.15, 0.15])]
+    water = rng.uniform() < 0.4
+    return {
+        "time": time,
+        "horizon": float(rng.uniform(0.38, 0.66)),
+        "sun": time != "overcast" and rng.uniform() < 0.7,
+        "clouds": float(rng.uniform(0.0, 1.0) if rng.uniform() < 0.75 else 0.0),
+        "mountains": int(rng.choice(3, p=[0.25, 0.4, 0.35])),
+        "water": bool(water),
+        "sea": bool(water and rng.uniform() < 0.35),
+        "ground": GROUNDS[rng.choice(5, p=[0.35, 0.2, 0.15, 0.15, 0.15])],
+        "treeline": bool(rng.uniform() < 0.35),
+        "fog": float(rng.uniform(0.2, 0.8) if rng.uniform() < 0.3 else rng.uniform(0.0, 0.15)),
+    }
+
+
+def _one_blas_thread():
+    """Run BLAS on one thread inside the block (many tiny matrix products: threads only slow
+    them down, by 10-40x on a busy 2-core machine). A no-op when threadpoolctl is missing."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
+def generate_one(index: int, size: int, seed: int = 0) -> np.ndarray:
+    """Picture ``index`` of the set ``seed`` at ``size`` x ``size``: uint8 [size, size, 3]."""
+    if size < 8:
+        raise ValueError(f"size must be at least 8 pixels, got {size}")
+    with _one_blas_thread():
+        return _render(index, size, seed)
+
+
+def _render(index: int, size: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng([seed, index])
+    p = _draw_params(rng)
+    S = size
+    y = ((np.arange(S, dtype=np.float32) + 0.5) / S)[:, None, None]  # [S, 1, 1]
+    x = ((np.arange(S, dtype=np.float32) + 0.5) / S)[None, :, None]  # [1, S, 1]
+    h0 = p["horizon"]
+    zen, hor, sun_rgb, tint, bright = _SKIES[p["time"]]
+    zen, hor = _jitter(rng, zen, 0.06), _jitter(rng, hor, 0.06)
+    tint = np.asarray(tint, np.float32) * bright
+
+    # 1. sky: gradient, sun glow, clouds --------------------------------------------------------
+    t = np.clip(y / h0, 0, 1) ** rng.uniform(0.6, 1.6)  # [S, 1, 1] 0 at the top, 1 at horizon
+    img = np.broadcast_to(_lerp(zen, hor, t), (S, S, 3)).copy()  # [S, S, 3]
+    sx, sy = rng.uniform(0.1, 0.9), h0 * rng.uniform(0.25, 0.95)
+    if p["time"] != "day":
+        sy = h0 * rng.uniform(0.7, 1.0)  # low sun
+    if p["sun"]:
+        d2 = (x - sx) ** 2 + (y - sy) ** 2  # [S, S, 1]
+        r = rng.uniform(0.025, 0.05)
+        glow = 0.55 * np.exp(-d2 / (2 * (r * 4) ** 2)) + np.clip((r - np.sqrt(d2)) * S * 0.7, 0, 1)
+        img = _lerp(img, np.asarray(sun_rgb, np.float32), np.clip(glow, 0, 1) * (y < h0))
+    cloud_noise = _fbm2d(rng, S, S, octaves=5, ky=2, kx=1 + int(rng.integers(1, 4)))  # [S, S]
+    if p["clouds"] > 0:
+        dens = np.clip((cloud_noise - (0.7 - p["clouds"] * 0.9)) * 2.2, 0, 1)[..., None]
+        dens *= np.clip((h0 - y) / (0.2 * h0), 0, 1) * 0.9  # thin out at the horizon
+        lit = {"day": (0.96, 0.96, 0.97), "golden hour": (1.0, 0.86, 0.66)}.get(
+            p["time"], (0.85, 0.55, 0.55) if p["time"] == "dusk" else (0.70, 0.71, 0.73)
+        )
+        shade = 0.78 + 0.22 * np.clip(1 - dens * 1.2, 0, 1)  # denser = darker underside
+        img = _lerp(img, np.asarray(lit, np.float32) * shade, dens)
+
+    # 2. mountains: far (hazy, snowy) then near (darker, greener) --------------------------------
+    aa = float(S)  # anti-aliasing slope: one pixel of soft edge
+    for layer in range(p["mountains"]):
+        far = layer == 0 and p["mountains"] == 2
+        amp = rng.uniform(0.15, 0.42) * (1.0 if far or p["mountains"] == 1 else 0.55) * h0 / 0.5
+        ridge = h0 - amp * (0.15 + 0.85 * _fbm1d(rng, S, octaves=7, base=int(rng.integers(2, 5))))
+        mask = np.clip((y - ridge[None, :, None]) * aa, 0, 1) * (y < h0 + 2 / S)  # [S, S, 1]
+        rock = _jitter(rng, _ROCK_RGB[rng.integers(len(_ROCK_RGB))], 0.05)
+        if not far and rng.uniform() < 0.5:
+            rock = _jitter(rng, (0.22, 0.38, 0.16), 0.06)  # green hills
+        tex = _fbm2d(rng, S, S, octaves=4, ky=4, kx=6)[..., None]  # [S, S, 1]
+        # lit side vs shaded side: the slope of a smoothed ridge, fading down the flank
+        smooth = _interp_matrix(S, 9) @ (_interp_matrix(S, 9).T @ ridge) / (S / 8)  # [S]
+        slope = np.gradient(smooth)[None, :, None] * S * (1 if sx > 0.5 else -1)
+        fade = np.clip(1 - (y - ridge[None, :, None]) / (amp + 1e-6), 0.3, 1)
+        col = rock * (0.85 + 0.22 * tex + 0.3 * np.tanh(2 * slope) * fade)
+        height = (h0 - y) / (amp + 1e-6)  # [S, 1, 1] 0 at the horizon, 1 at the highest peak
+        snow_line = rng.uniform(0.3, 0.7) if (far or rng.uniform() < 0.5) else 9.0
+        snow = np.clip((height - snow_line + 0.15 * tex) * 12, 0, 1)
+        col = _lerp(col, np.float32([0.94, 0.95, 0.98]) * (0.92 + 0.1 * tex), snow)
+        haze = (0.45 if far else 0.2) * rng.uniform(0.5, 1.2)
+        col = _lerp(col * tint, hor, haze)
+        img = _lerp(img, col, mask)
+
+    # 3. water: mirrors the scene above the horizon, darker, with ripples ------------------------
+    rows = np.arange(S)
+    h0_px = h0 * S
+    land_top = np.full(S, h0, np.float32)  # [S] where the land starts, per column
+    if p["water"]:
+        mirror = np.clip((2 * h0_px - rows - 1).astype(int), 0, S - 1)  # [S]
+        refl = img[mirror]  # [S, S, 3]
+        ripple = _fbm2d(rng, S, S, octaves=3, ky=24, kx=3)[..., None]
+        cols = np.clip((rows[None, :] + ripple[..., 0] * S * 0.015).astype(int), 0, S - 1)
+        refl = refl[rows[:, None], cols]  # [S, S, 3] mirrored, shifted sideways by the ripples
+        water_tint = _jitter(rng, (0.12, 0.30, 0.38), 0.05)
+        water = _lerp(refl * 0.82, water_tint * tint, rng.uniform(0.15, 0.4)) * (1 + 0.06 * ripple)
+        shore = 1.1 if p["sea"] else h0 + rng.uniform(0.08, 0.3)
+        wmask = ((y >= h0) & (y < shore)).astype(np.float32)
+        img = _lerp(img, water, wmask)
+        land_top = min(shore, 1.2) - 0.02 + 0.05 * (_fbm1d(rng, S, 5, 2) - 0.5)
+        if p["sea"]:  # a beach at the bottom, sometimes
+            land_top = 1 - rng.uniform(0.0, 0.18) + 0.04 * (_fbm1d(rng, S, 5, 2) - 0.5)
+
+    # 4. land in front: treeline, then the ground ------------------------------------------------
+    gname = "sand" if p["sea"] else p["ground"]
+    base = _jitter(rng, _GROUND_RGB[gname], 0.05)
+    if gname == "grass":  # from yellow-green to blue-green: ambiguous against a blue sky in gray
+        base = np.clip(base + np.float32(rng.uniform(-0.08, 0.08)) * np.float32([1, 0, -1]), 0, 1)
+    tex = _fbm2d(rng, S, S, octaves=5, ky=6, kx=4)[..., None]
+    fine = _fbm2d(rng, S, S, octaves=2, ky=40, kx=40)[..., None]
+    depth = np.clip((y - h0) / (1 - h0 + 1e-6), 0, 1)  # [S, 1, 1] 0 at the horizon, 1 in front
+    rough = 0.35 if gname == "forest" else 0.15
+    ground = base * (0.75 + 0.25 * depth + 0.2 * tex + rough * fine)
+    if gname == "field":  # rows of a field converge to the horizon
+        stripes = np.sin(((x - 0.5) / (depth + 0.08)) * rng.uniform(40, 80))
+        ground = ground * (1 + 0.08 * stripes * depth)
+    if p["treeline"] and not p["sea"]:
+        top = land_top - rng.uniform(0.04, 0.12) * (0.4 + 0.6 * _fbm1d(rng, S, 4, 24))
+        tmask = np.clip((y - top[None, :, None]) * aa, 0, 1)
+        trees = _jitter(rng, _GROUND_RGB["forest"], 0.04) * (0.8 + 0.4 * fine + 0.2 * tex)
+        img = _lerp(img, _lerp(trees * tint, hor, 0.15), tmask * (y < land_top[None, :, None]))
+    gmask = np.clip((y - land_top[None, :, None]) * aa, 0, 1)
+    img = _lerp(img, ground * tint, gmask)
+
+    # 5. fog, then grain ------------------------------------------------------------------------
+    if p["fog"] > 0:
+        fog_col = np.clip(hor * 0.6 + 0.4 * np.float32(0.85), 0, 1)
+        fog = p["fog"] * np.exp(-np.abs(y - h0) / rng.uniform(0.08, 0.25)) * (y > h0 - 0.3 * h0)
+        img = _lerp(img, fog_col, np.clip(fog * (1 + 0.3 * tex), 0, 1))
+    grain = np.random.default_rng([seed, index, 1]).standard_normal((S, S, 1), np.float32)
+    img = img + 0.012 * grain
+    return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+# ----------------------------------------------------------------------------------------------
+# Many scenes
+# ----------------------------------------------------------------------------------------------
+
+
+def _chunk(args: tuple[int, int, int, int]) -> np.ndarray:
+    start, stop, size, seed = args
+    with _one_blas_thread():
+        return np.stack([_render(i, size, seed) for i in range(start, stop)])
+
+
+def generate(
+    n: int, size: int, seed: int = 0, start: int = 0, workers: int = 1, progress: bool = False
+) -> np.ndarray:
+    """``n`` landscapes ``start .. start+n-1`` of the set ``seed``: uint8 [n, size, size, 3].
+
+    Deterministic: picture ``i`` depends only on ``(seed, i)`` (and, through resolution only, on
+    ``size``). ``workers > 1`` draws chunks in that many processes (same pictures, faster).
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    out = np.empty((n, size, size, 3), np.uint8)  # [N, S, S, 3]
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=n, desc="landscapes", unit="pic", disable=not progress)
+    if size < 8:
+        raise ValueError(f"size must be at least 8 pixels, got {size}")
+    if workers <= 1 or n < 64:
+        with _one_blas_thread():
+            for k in range(n):
+                out[k] = _render(start + k, size, seed)
+                bar.update(1)
+    else:
+        import multiprocessing as mp
+
+        step = max(16, n // (workers * 8))
+        jobs = [(start + a, start + min(a + step, n), size, seed) for a in range(0, n, step)]
+        with mp.get_context("spawn").Pool(workers) as pool:
+            for (a, b, _, _), block in zip(jobs, pool.imap(_chunk, jobs), strict=True):
+                out[a - start : b - start] = block
+                bar.update(b - a)
+    bar.close()
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Command line: python -m colorize_lib generate
+# ----------------------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--n", type=int, default=100, help="how many pictures (default 100)")
+    parser.add_argument("--size", type=int, default=128, help="side in pixels (default 128)")
+    parser.add_argument("--seed", type=int, default=0, help="which set of scenes (default 0)")
+    parser.add_argument("--start", type=int, default=0, help="index of the first picture")
+    parser.add_argument("--out", type=Path, required=True, help="folder to write PNG files into")
+
+
+def main(args: argparse.Namespace) -> int:
+    from PIL import Image
+    from tqdm.auto import tqdm
+
+    if args.n < 1 or args.size < 8:
+        print(f"error: --n must be >= 1 and --size >= 8 (got --n {args.n} --size {args.size})")
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    width = len(str(args.start + args.n - 1))
+    for i in tqdm(range(args.start, args.start + args.n), desc="writing", unit="pic"):
+        img = generate_one(i, args.size, args.seed)
+        Image.fromarray(img).save(out / f"landscape_s{args.seed}_{i:0{width}d}.png")
+    print(f"wrote {args.n} pictures of {args.size}x{args.size} to {out}")
+    return 0

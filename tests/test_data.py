@@ -1,0 +1,154 @@
+"""The input pipeline: deterministic split, decode-once cache, Lab batches, fallback offline."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import types
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage.color import rgb2lab
+
+from colorize_lib import color, data, profiles, sources, synth
+
+
+@pytest.fixture
+def photo_folder(tmp_path):
+    d = tmp_path / "photos"
+    for k in range(3):
+        (d / f"group{k}").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(30):
+        img = rng.integers(0, 256, (20 + i % 5, 24, 3), dtype=np.uint8)
+        Image.fromarray(img).save(d / f"group{i % 3}" / f"p{i:02d}.png")
+    (d / "group0" / "broken.jpg").write_bytes(b"not a jpeg")
+    return d
+
+
+def test_offline_split_matches_the_generator():
+    s = data.load_split(size=24, n_train=6, n_val=3, progress=False)
+    assert s.train.shape == (6, 24, 24, 3) and s.val.shape == (3, 24, 24, 3)
+    np.testing.assert_array_equal(s.train, synth.generate(6, 24))
+    np.testing.assert_array_equal(s.val[1], synth.generate_one(data.VAL_START + 1, 24))
+    bigger = data.load_split(size=24, n_train=9, n_val=3, progress=False)
+    np.testing.assert_array_equal(bigger.train[:6], s.train)
+    np.testing.assert_array_equal(bigger.val, s.val)
+    assert {"china", "rocket"} <= set(s.real) and s.real["china"].shape == (24, 24, 3)
+    assert "procedural" in s.source_description
+
+
+def test_profile_split_uses_the_profile():
+    P = profiles.get_profile("tiny")
+    s = data.profile_split("tiny", progress=False)
+    assert s.train.shape == (P.n_train, P.image_size, P.image_size, 3)
+    assert len(s.val) == P.n_val
+
+
+def test_file_split_is_deterministic_and_independent_of_n(photo_folder):
+    a = data.load_split(str(photo_folder), size=16, n_train=10, n_val=5, progress=False)
+    b = data.load_split(str(photo_folder), size=16, n_train=20, n_val=5, progress=False)
+    assert a.val_names == b.val_names and b.train_names[: len(a.train_names)] == a.train_names
+    assert not set(a.val_names) & set(b.train_names)
+    assert a.val.shape == (5, 16, 16, 3)
+    assert len(a.train) + len(a.val) + len(a.report.skipped) == 15
+    c = data.load_split(str(photo_folder), size=16, n_train=10, n_val=5, seed=1, progress=False)
+    assert c.val_names != a.val_names, "another seed gives another split"
+
+
+def test_decoded_arrays_are_cached(photo_folder, monkeypatch):
+    first = data.load_split(str(photo_folder), size=16, n_train=25, n_val=4, progress=False)
+    assert "group0/broken.jpg" in dict(first.report.skipped)
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(sources, "load_images", no_decoding)
+    again = data.load_split(str(photo_folder), size=16, n_train=25, n_val=4, progress=False)
+    np.testing.assert_array_equal(again.train, first.train)
+    assert again.report.skipped == first.report.skipped
+
+
+def test_skips_are_warned_once_before_training(photo_folder):
+    with pytest.warns(UserWarning, match="1 files skipped") as rec:
+        data.load_split(str(photo_folder), size=16, n_train=40, n_val=4, progress=False)
+    assert len([w for w in rec if "skipped" in str(w.message)]) == 1
+
+
+def test_unreachable_profile_source_falls_back_offline(monkeypatch, capsys):
+    def offline(*a, **k):
+        raise ConnectionError("no route to www.kaggle.com")
+
+    monkeypatch.setitem(sys.modules, "kagglehub", types.SimpleNamespace(dataset_download=offline))
+    P = dataclasses.replace(profiles.get_profile("tiny"), source="kaggle", n_train=4, n_val=2)
+    s = data.load_split(profile=P, progress=False)
+    assert "Falling back to the offline set" in capsys.readouterr().out
+    np.testing.assert_array_equal(s.train, synth.generate(4, P.image_size))
+    with pytest.raises(sources.SourceUnavailable):
+        data.load_split(source="kaggle", profile=P, progress=False)  # asked for explicitly
+
+
+def test_pipeline_lab_matches_color_module_and_skimage():
+    imgs = synth.generate(10, 16, seed=4)
+    ds = data.make_dataset(imgs, batch_size=4, training=False)
+    batches = list(ds.as_numpy_iterator())
+    assert [b[0].shape[0] for b in batches] == [4, 4, 2]
+    L = np.concatenate([b[0] for b in batches])
+    ab = np.concatenate([b[1] for b in batches])
+    assert L.shape == (10, 16, 16, 1) and ab.shape == (10, 16, 16, 2)
+    assert L.dtype == np.float32 and ab.dtype == np.float32
+    assert L.min() >= -1.0001 and L.max() <= 1.0001 and np.abs(ab).max() <= 1.0
+    lab = color.rgb_to_lab_np(imgs)
+    np.testing.assert_allclose(L[..., 0], lab[..., 0] / 50 - 1, atol=2e-3)
+    np.testing.assert_allclose(ab, lab[..., 1:] / 110, atol=2e-3)
+    ref = rgb2lab(imgs)
+    np.testing.assert_allclose((L[..., 0] + 1) * 50, ref[..., 0], atol=0.1)
+    np.testing.assert_allclose(ab * 110, ref[..., 1:], atol=0.2)
+
+
+def _lab_model(imgs):
+    lab = color.rgb_to_lab_np(imgs)
+    return lab[..., :1] / 50 - 1
+
+
+def test_training_pipeline_shuffles_flips_and_is_deterministic():
+    imgs = synth.generate(12, 16, seed=5)
+    L_ref = _lab_model(imgs)  # [12, 16, 16, 1]
+
+    def epoch(ds):
+        return np.concatenate([L for L, _ in ds.as_numpy_iterator()])
+
+    ds = data.make_dataset(imgs, 5, training=True, seed=3)
+    e1, e2 = epoch(ds), epoch(ds)
+    assert e1.shape == (12, 16, 16, 1)
+    found, flipped = [], 0
+    for x in e1:  # every output is one input, as is or mirrored; each input exactly once
+        d = np.abs(L_ref - x).max(axis=(1, 2, 3))
+        d_flip = np.abs(L_ref[:, :, ::-1] - x).max(axis=(1, 2, 3))
+        k = int(np.argmin(np.minimum(d, d_flip)))
+        assert min(d[k], d_flip[k]) < 2e-3
+        found.append(k)
+        flipped += d_flip[k] < d[k]
+    assert sorted(found) == list(range(12)), "each picture once per epoch"
+    assert found != list(range(12)), "shuffled"
+    assert 0 < flipped < 12, "some mirrored, some not"
+    assert not np.array_equal(e1, e2), "reshuffled each epoch"
+    again = data.make_dataset(imgs, 5, training=True, seed=3)
+    np.testing.assert_array_equal(epoch(again), e1)
+
+
+def test_make_dataset_rejects_bad_input():
+    with pytest.raises(ValueError, match="uint8"):
+        data.make_dataset(np.zeros((2, 8, 8, 3), np.float32), 2, training=False)
+    with pytest.raises(ValueError, match="no pictures"):
+        data.make_dataset(np.zeros((0, 8, 8, 3), np.uint8), 2, training=False)
+
+
+def test_make_datasets_for_a_profile():
+    train_ds, val_ds, split = data.make_datasets("tiny")
+    P = profiles.get_profile("tiny")
+    L, ab = next(iter(train_ds))
+    assert tuple(L.shape) == (P.batch_size, P.image_size, P.image_size, 1)
+    assert tuple(ab.shape) == (P.batch_size, P.image_size, P.image_size, 2)
+    assert sum(int(L.shape[0]) for L, _ in val_ds) == len(split.val) == P.n_val

@@ -1,0 +1,526 @@
+"""Picture sources: folder decoding rules, bad files, URL archives on a local server, Kaggle."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import socket
+import struct
+import subprocess
+import sys
+import tarfile
+import textwrap
+import threading
+import types
+import warnings
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorize_lib import sources
+
+# ----------------------------------------------------------------------------------------------
+# helpers: files the tests write
+# ----------------------------------------------------------------------------------------------
+
+
+def _png16(path: Path, arr: np.ndarray) -> None:
+    """Write a 16-bit PNG (gray [H, W] or RGB [H, W, 3] uint16) by hand (PIL cannot write RGB16)."""
+    h, w = arr.shape[:2]
+    color_type = 2 if arr.ndim == 3 else 0
+    raw = b"".join(b"\x00" + arr[y].astype(">u2").tobytes() for y in range(h))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _solid(color, size=(40, 40), mode="RGB") -> Image.Image:
+    return Image.new(mode, size, color)
+
+
+@pytest.fixture
+def mixed_folder(tmp_path: Path) -> Path:
+    """A folder with one picture of every kind and a handful of bad files."""
+    d = tmp_path / "photos"
+    (d / "sub" / "deeper").mkdir(parents=True)
+    _solid((200, 30, 30)).save(d / "a_red.jpg", quality=95)
+    _solid((30, 200, 30)).save(d / "b_green.png")
+    _solid((30, 30, 200)).save(d / "sub" / "c_blue.webp", lossless=True)
+    _solid((200, 200, 30)).save(d / "sub" / "d_yellow.bmp")
+    _solid(128, mode="L").save(d / "e_gray.png")
+    rgba = Image.new("RGBA", (40, 40), (0, 0, 255, 255))
+    rgba.paste((0, 0, 0, 0), (0, 0, 20, 40))  # left half fully transparent
+    rgba.save(d / "f_rgba.png")
+    _solid((255, 0, 0, 0), mode="CMYK").save(d / "g_cmyk.jpg", quality=95)  # pure cyan ink
+    pal = _solid((10, 120, 240)).convert("P", palette=Image.Palette.ADAPTIVE, colors=4)
+    pal.save(d / "sub" / "deeper" / "h_palette.png")
+    _png16(d / "i_gray16.png", np.full((40, 40), 32896, np.uint16))  # 32896 / 257 = 128
+    rgb16 = np.zeros((40, 40, 3), np.uint16)
+    rgb16[..., 0] = 65535
+    rgb16[..., 2] = 257 * 100
+    _png16(d / "j_rgb16.png", rgb16)
+    # bad files
+    (d / "k_empty.jpg").write_bytes(b"")
+    (d / "l_notes.jpg").write_text("this is not a picture")
+    good = io.BytesIO()
+    _solid((1, 2, 3), size=(200, 200)).save(good, "JPEG")
+    (d / "sub" / "m_truncated.jpg").write_bytes(good.getvalue()[: len(good.getvalue()) // 3])
+    (d / "n_corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00garbage" * 20)
+    (d / "readme.txt").write_text("notes")
+    return d
+
+
+GOOD = {
+    "a_red.jpg",
+    "b_green.png",
+    "sub/c_blue.webp",
+    "sub/d_yellow.bmp",
+    "e_gray.png",
+    "f_rgba.png",
+    "g_cmyk.jpg",
+    "sub/deeper/h_palette.png",
+    "i_gray16.png",
+    "j_rgb16.png",
+}
+BAD = {"k_empty.jpg", "l_notes.jpg", "sub/m_truncated.jpg", "n_corrupt.png", "readme.txt"}
+
+
+# ----------------------------------------------------------------------------------------------
+# folder source
+# ----------------------------------------------------------------------------------------------
+
+
+def test_folder_reads_every_format_and_mode(mixed_folder):
+    images, names, report = sources.FolderSource(mixed_folder).load(32, progress=False)
+    assert set(names) == GOOD
+    assert images.shape == (len(GOOD), 32, 32, 3) and images.dtype == np.uint8
+    px = {n: images[i, 16, 16].astype(int) for i, n in enumerate(names)}
+    assert np.abs(px["a_red.jpg"] - [200, 30, 30]).max() < 8
+    assert np.abs(px["sub/c_blue.webp"] - [30, 30, 200]).max() <= 1
+    assert np.abs(px["sub/d_yellow.bmp"] - [200, 200, 30]).max() <= 1
+    assert np.abs(px["e_gray.png"] - [128, 128, 128]).max() <= 1
+    assert np.abs(px["sub/deeper/h_palette.png"] - [10, 120, 240]).max() <= 2
+    assert np.abs(px["i_gray16.png"] - [128, 128, 128]).max() <= 1, (
+        "16-bit must be scaled, not clipped"
+    )
+    assert np.abs(px["j_rgb16.png"] - [255, 0, 100]).max() <= 1
+    cyan = px["g_cmyk.jpg"]
+    assert cyan[0] < 40 and cyan[1] > 200 and cyan[2] > 200, f"CMYK cyan became {cyan}"
+    rgba = images[names.index("f_rgba.png")]
+    assert (rgba[16, 2] >= 250).all(), "transparent pixels are composited on white"
+    assert np.abs(rgba[16, 30].astype(int) - [0, 0, 255]).max() <= 1
+    assert {n for n, _ in report.skipped} == BAD
+    assert report.loaded == len(GOOD)
+
+
+def test_skips_are_reported_once(mixed_folder):
+    _, _, report = sources.FolderSource(mixed_folder).load(32, progress=False)
+    with pytest.warns(UserWarning, match=r"5 files skipped") as rec:
+        report.report()
+    text = str(rec[0].message)
+    assert "k_empty.jpg" in text and "empty" in text
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report.report()  # a second time: silent
+    reasons = dict(report.skipped)
+    assert (
+        "truncated" in reasons["sub/m_truncated.jpg"] or "corrupt" in reasons["sub/m_truncated.jpg"]
+    )
+    assert "not a picture file type" in reasons["readme.txt"]
+
+
+def test_centre_crop_then_resize(tmp_path):
+    img = np.zeros((30, 90, 3), np.uint8)  # wide: left third red, middle green, right blue
+    img[:, :30] = (255, 0, 0)
+    img[:, 30:60] = (0, 255, 0)
+    img[:, 60:] = (0, 0, 255)
+    Image.fromarray(img).save(tmp_path / "wide.png")
+    out, upscaled = sources.load_image(tmp_path / "wide.png", 20)
+    assert out.shape == (20, 20, 3) and upscaled is False
+    assert (np.abs(out.astype(int) - [0, 255, 0]).max(axis=-1) <= 3).all(), "only the centre square"
+
+
+def test_small_pictures_upscaled_and_counted_tiny_ones_skipped(tmp_path):
+    _solid((50, 100, 150), size=(24, 24)).save(tmp_path / "small.png")
+    _solid((50, 100, 150), size=(10, 10)).save(tmp_path / "tiny.png")
+    images, names, report = sources.FolderSource(tmp_path).load(32, progress=False)
+    assert names == ["small.png"] and images.shape == (1, 32, 32, 3)
+    assert report.upscaled == ["small.png"]
+    assert dict(report.skipped)["tiny.png"].startswith("10x10 is smaller than")
+
+
+def test_exif_orientation_is_honoured(tmp_path):
+    img = np.zeros((20, 40, 3), np.uint8)  # stored landscape: left red, right blue
+    img[:, :20] = (255, 0, 0)
+    img[:, 20:] = (0, 0, 255)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # display rotated 90 degrees clockwise
+    Image.fromarray(img).save(tmp_path / "rot.jpg", exif=exif, quality=95)
+    out, _ = sources.load_image(tmp_path / "rot.jpg")
+    assert out.shape == (40, 20, 3), "portrait after rotation"
+    assert out[5, 10, 0] > 200 and out[5, 10, 2] < 60, "the stored left (red) is now on top"
+    assert out[35, 10, 2] > 200 and out[35, 10, 0] < 60
+
+
+def test_huge_jpeg_is_decoded_without_full_size_memory(tmp_path):
+    """An 8000x6000 JPEG (144 MB decoded) is read to 64x64 with a small rise in peak memory."""
+    path = tmp_path / "huge.jpg"
+    make = "from PIL import Image; Image.new('RGB', (8000, 6000), (90, 140, 200)).save(r'%s', quality=80)"
+    subprocess.run([sys.executable, "-c", make % path], check=True)
+    probe = textwrap.dedent(
+        f"""
+        import resource
+        import numpy as np
+        from colorize_lib import sources
+        from PIL import Image
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        out, up = sources.load_image(r'{path}', 64)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        assert out.shape == (64, 64, 3) and not up, out.shape
+        assert abs(int(out[32, 32, 2]) - 200) < 6, out[32, 32]
+        print((after - before) / 1024)
+        """
+    )
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    growth_mb = float(res.stdout.strip().splitlines()[-1])
+    assert growth_mb < 40, f"peak memory grew by {growth_mb:.0f} MB (a full decode is 144 MB)"
+
+
+def test_missing_and_empty_folders_say_where(tmp_path):
+    with pytest.raises(sources.NoImagesFound, match="No such folder") as e:
+        sources.FolderSource(tmp_path / "nope").load(32)
+    assert str(tmp_path / "nope") in str(e.value)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(sources.NoImagesFound, match=r"No pictures in .*empty.*found nothing"):
+        sources.FolderSource(tmp_path / "empty").load(32)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.jpg").write_bytes(b"")
+    (bad / "y.png").write_text("nope")
+    with pytest.raises(sources.NoImagesFound, match="None of the 2 picture files") as e:
+        sources.FolderSource(bad).load(32, progress=False)
+    assert "x.jpg" in str(e.value) and "Offline alternatives" in str(e.value)
+
+
+def test_bundled_photos_ship_with_the_packages():
+    out = sources.bundled_photos("outdoor")
+    assert {"china", "rocket"} <= set(out)
+    ood = sources.bundled_photos("out-of-domain")
+    assert {"astronaut", "chelsea", "coffee"} <= set(ood) and not set(ood) & set(out)
+    for img in [*out.values(), *ood.values()]:
+        assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3
+    with pytest.raises(ValueError):
+        sources.bundled_photos("portraits")
+
+
+def test_open_source_parses_specs(tmp_path):
+    assert isinstance(sources.open_source("offline"), sources.ProceduralSource)
+    assert isinstance(sources.open_source("procedural"), sources.ProceduralSource)
+    assert isinstance(sources.open_source(str(tmp_path)), sources.FolderSource)
+    assert isinstance(sources.open_source("https://example.org/x.tar.gz"), sources.UrlArchiveSource)
+    k = sources.open_source("kaggle:someone/some-set")
+    assert isinstance(k, sources.KaggleSource) and k.dataset_id == "someone/some-set"
+    assert isinstance(sources.open_source("kaggle"), sources.MultiSource)
+    with pytest.raises(sources.NoImagesFound, match="Unknown source"):
+        sources.open_source(str(tmp_path / "missing"))
+
+
+# ----------------------------------------------------------------------------------------------
+# URL archives on a local HTTP server
+# ----------------------------------------------------------------------------------------------
+
+
+class _Server:
+    """Serves ``files`` (name -> bytes) on 127.0.0.1 with HTTP Range; ``drop_first`` names are
+    cut off halfway the first time they are asked for."""
+
+    def __init__(self, files: dict[str, bytes], drop_first: set[str] = frozenset()):
+        self.files, self.drop, self.requests = files, set(drop_first), []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                name = self.path.lstrip("/")
+                rng = self.headers.get("Range")
+                outer.requests.append((name, rng))
+                if name not in outer.files:
+                    self.send_error(404)
+                    return
+                data, start = outer.files[name], 0
+                if rng:
+                    start = int(rng.split("=")[1].split("-")[0])
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                else:
+                    self.send_response(200)
+                body = data[start:]
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if name in outer.drop:
+                    outer.drop.discard(name)
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _photo_bytes(color, fmt="PNG") -> bytes:
+    buf = io.BytesIO()
+    _solid(color, size=(48, 48)).save(buf, fmt)
+    return buf.getvalue()
+
+
+def _zip_bytes() -> bytes:
+    """Three noisy PNGs (about 360 KB in all, so that half a download spans several blocks)."""
+    buf = io.BytesIO()
+    rng = np.random.default_rng(0)
+    with zipfile.ZipFile(buf, "w") as zf:
+        for i in range(3):
+            png = io.BytesIO()
+            Image.fromarray(rng.integers(0, 256, (200, 200, 3), dtype=np.uint8)).save(png, "PNG")
+            zf.writestr(f"pics/p{i}.png", png.getvalue())
+        zf.writestr("pics/notes.md", "hello")
+    return buf.getvalue()
+
+
+def _tar_bytes(members: list[tuple[tarfile.TarInfo, bytes | None]] | None = None) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        if members is None:
+            members = []
+            for i in range(4):
+                data = _photo_bytes((200, 40 * i, 50), "JPEG")
+                info = tarfile.TarInfo(f"set/img{i}.jpg")
+                info.size = len(data)
+                members.append((info, data))
+        for info, data in members:
+            tf.addfile(info, io.BytesIO(data) if data is not None else None)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def server():
+    zipped, tarred = _zip_bytes(), _tar_bytes()
+    s = _Server({"photos.zip": zipped, "photos.tar.gz": tarred, "flaky.zip": zipped}, {"flaky.zip"})
+    s.sha = {"zip": hashlib.sha256(zipped).hexdigest(), "tar": hashlib.sha256(tarred).hexdigest()}
+    yield s
+    s.close()
+
+
+def test_zip_and_tar_archives_download_once_and_load(server, tmp_path):
+    z = sources.UrlArchiveSource(f"{server.url}/photos.zip", server.sha["zip"], cache_dir=tmp_path)
+    images, names, report = z.load(24, progress=False)
+    assert images.shape == (3, 24, 24, 3) and sorted(names) == [f"pics/p{i}.png" for i in range(3)]
+    assert dict(report.skipped) == {"pics/notes.md": "not a picture file type (.md)"}
+    t = sources.UrlArchiveSource(
+        f"{server.url}/photos.tar.gz", server.sha["tar"], cache_dir=tmp_path
+    )
+    images, names, _ = t.load(24, progress=False)
+    assert images.shape == (4, 24, 24, 3) and images[:, 12, 12, 0].min() > 180
+    n_requests = len(server.requests)
+    z.load(24, progress=False)
+    t.load(24, progress=False)
+    assert len(server.requests) == n_requests, "a second load must not download again"
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_checksum_mismatch_removes_the_file(server, tmp_path):
+    src = sources.UrlArchiveSource(f"{server.url}/photos.zip", "0" * 64, cache_dir=tmp_path)
+    with pytest.raises(sources.ChecksumMismatch, match="removed") as e:
+        src.load(24, progress=False)
+    assert server.sha["zip"] in str(e.value)
+    assert not any(p.is_file() for p in tmp_path.rglob("*")), "nothing of the bad file is left"
+
+
+def test_interrupted_download_resumes_with_range(server, tmp_path):
+    src = sources.UrlArchiveSource(f"{server.url}/flaky.zip", server.sha["zip"], cache_dir=tmp_path)
+    images, _, _ = src.load(24, progress=False)
+    assert len(images) == 3
+    asked = [r for name, r in server.requests if name == "flaky.zip"]
+    assert asked[0] is None and asked[1] is not None and asked[1].startswith("bytes="), asked
+    assert int(asked[1].split("=")[1].rstrip("-")) > 0, "resumed from the bytes already there"
+    assert src.file.exists() and not src.file.with_name(src.file.name + ".part").exists()
+
+
+def test_stale_part_is_never_taken_as_complete(server, tmp_path):
+    src = sources.UrlArchiveSource(
+        f"{server.url}/photos.zip", server.sha["zip"], cache_dir=tmp_path
+    )
+    part = src.file.with_name(src.file.name + ".part")
+    part.parent.mkdir(parents=True, exist_ok=True)
+    part.write_bytes(_zip_bytes()[:100])  # a half file from an earlier, killed run
+    images, _, _ = src.load(24, progress=False)
+    assert len(images) == 3 and not part.exists()
+
+
+def test_no_network_names_offline_alternatives(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends
+    src = sources.UrlArchiveSource(f"http://127.0.0.1:{port}/photos.zip", cache_dir=tmp_path)
+    with pytest.raises(sources.SourceUnavailable) as e:
+        src.load(24, progress=False)
+    msg = str(e.value)
+    assert "Cannot reach" in msg and "Offline alternatives" in msg and "procedural" in msg
+    assert e.value.__cause__ is None, "no chained traceback wall"
+    assert e.value.__context__ is None or e.value.__suppress_context__
+
+
+def test_http_error_is_clear(server, tmp_path):
+    src = sources.UrlArchiveSource(f"{server.url}/missing.zip", cache_dir=tmp_path)
+    with pytest.raises(sources.SourceUnavailable, match="answered 404"):
+        src.load(24, progress=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# malicious archives
+# ----------------------------------------------------------------------------------------------
+
+
+def _member(name: str, data: bytes = b"evil", kind=tarfile.REGTYPE, link: str = ""):
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = link
+    info.size = len(data) if kind == tarfile.REGTYPE else 0
+    return info, data if kind == tarfile.REGTYPE else None
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        [_member("ok.txt", b"fine"), _member("../evil.txt")],
+        [_member("ok.txt", b"fine"), _member("ABSOLUTE/evil.txt")],
+        [_member("link", kind=tarfile.SYMTYPE, link="../../outside")],
+        [_member("ok.txt", b"fine"), _member("hard", kind=tarfile.LNKTYPE, link="../evil.txt")],
+        [_member("link", kind=tarfile.SYMTYPE, link="/etc/passwd")],
+    ],
+    ids=["dotdot", "absolute", "symlink-out", "hardlink-out", "symlink-absolute"],
+)
+def test_malicious_tar_is_refused(tmp_path, members):
+    box = tmp_path / "box"
+    box.mkdir()
+    fixed = []
+    for info, data in members:
+        if info.name.startswith("ABSOLUTE"):
+            info.name = str(tmp_path / "abs_evil.txt")
+        fixed.append((info, data))
+    archive = box / "bad.tar.gz"
+    archive.write_bytes(_tar_bytes(fixed))
+    before = {p for p in tmp_path.rglob("*")}
+    with pytest.raises(sources.UnsafeArchive, match="Nothing was extracted"):
+        sources.safe_extract(archive, box / "out")
+    after = {p for p in tmp_path.rglob("*")}
+    assert after == before, f"written: {after - before}"
+
+
+def test_malicious_zip_is_refused(tmp_path):
+    for evil in ["../evil.txt", str(tmp_path / "abs_evil.txt"), "a/../../evil.txt"]:
+        archive = tmp_path / "bad.zip"
+        with zipfile.ZipFile(archive, "w") as zf:
+            zf.writestr("fine.txt", "ok")
+            zf.writestr(zipfile.ZipInfo(evil), "evil")
+        before = {p for p in tmp_path.rglob("*")}
+        with pytest.raises(sources.UnsafeArchive):
+            sources.safe_extract(archive, tmp_path / "box" / "out")
+        assert {p for p in tmp_path.rglob("*")} == before
+    archive = tmp_path / "link.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        info = zipfile.ZipInfo("link")
+        info.external_attr = 0o120777 << 16  # a symbolic link
+        zf.writestr(info, "/etc/passwd")
+    with pytest.raises(sources.UnsafeArchive, match="symbolic link"):
+        sources.safe_extract(archive, tmp_path / "box" / "out")
+
+
+def test_safe_links_inside_are_allowed(tmp_path):
+    archive = tmp_path / "ok.tar.gz"
+    archive.write_bytes(
+        _tar_bytes(
+            [_member("d/a.txt", b"hello"), _member("d/b.txt", kind=tarfile.SYMTYPE, link="a.txt")]
+        )
+    )
+    out = sources.safe_extract(archive, tmp_path / "out")
+    assert (out / "d" / "b.txt").read_text() == "hello"
+
+
+# ----------------------------------------------------------------------------------------------
+# Kaggle (kagglehub replaced by a stand-in that serves a folder the test makes)
+# ----------------------------------------------------------------------------------------------
+
+
+def _fake_kagglehub(monkeypatch, root: Path | None = None, error: Exception | None = None):
+    calls = []
+
+    def dataset_download(handle, *args, **kwargs):
+        calls.append(handle)
+        if error is not None:
+            raise error
+        return str(root)
+
+    monkeypatch.setitem(
+        sys.modules, "kagglehub", types.SimpleNamespace(dataset_download=dataset_download)
+    )
+    return calls
+
+
+def test_kaggle_source_keeps_the_chosen_subfolders(tmp_path, monkeypatch):
+    root = tmp_path / "intel"
+    for split in ("seg_train/seg_train", "seg_test/seg_test"):
+        for cls, color in [
+            ("forest", (20, 120, 30)),
+            ("mountain", (120, 110, 100)),
+            ("street", (90, 90, 90)),
+        ]:
+            (root / split / cls).mkdir(parents=True)
+            _solid(color).save(root / split / cls / f"{cls}1.jpg")
+    calls = _fake_kagglehub(monkeypatch, root)
+    src = sources.KaggleSource("puneet6060/intel-image-classification", ("forest", "mountain"))
+    images, names, _ = src.load(16, progress=False)
+    assert calls == ["puneet6060/intel-image-classification"]
+    assert len(images) == 4 and not any("street" in n for n in names)
+    assert "puneet6060/intel-image-classification" in src.describe()
+
+
+def test_kaggle_offline_and_missing_package_are_clear(monkeypatch):
+    _fake_kagglehub(monkeypatch, error=ConnectionError("Failed to resolve 'www.kaggle.com'"))
+    with pytest.raises(sources.SourceUnavailable, match="need the internet") as e:
+        sources.KaggleSource("arnaud58/landscape-pictures").load(16)
+    assert "Offline alternatives" in str(e.value) and "kaggle.com" in str(e.value)
+    monkeypatch.setitem(sys.modules, "kagglehub", None)  # import fails
+    with pytest.raises(sources.SourceUnavailable, match="pip install kagglehub"):
+        sources.KaggleSource("arnaud58/landscape-pictures").load(16)
+
+
+def test_kaggle_default_states_licences():
+    text = sources.kaggle_default().describe()
+    for dataset_id, _, licence, _ in sources.KAGGLE_DEFAULT:
+        assert dataset_id in text and licence in text
+    assert sum(n for *_, n in sources.KAGGLE_DEFAULT) > 15000

@@ -1,0 +1,81 @@
+"""The procedural landscape generator: determinism, content that is ambiguous in gray, the CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from colorize_lib import color, synth
+from colorize_lib.__main__ import main as cli
+
+
+def test_shape_dtype_and_range():
+    imgs = synth.generate(6, 40, seed=3)
+    assert imgs.shape == (6, 40, 40, 3) and imgs.dtype == np.uint8
+    assert imgs.std() > 10, "pictures are not flat"
+    with pytest.raises(ValueError, match="at least 8"):
+        synth.generate(2, 4)
+
+
+def test_deterministic_and_independent_of_n():
+    a = synth.generate(5, 32, seed=7)
+    b = synth.generate(12, 32, seed=7)
+    np.testing.assert_array_equal(a, b[:5])
+    np.testing.assert_array_equal(b[9], synth.generate_one(9, 32, seed=7))
+    np.testing.assert_array_equal(b[4:9], synth.generate(5, 32, seed=7, start=4))
+    c = synth.generate(5, 32, seed=8)
+    assert all(np.abs(a[i].astype(int) - c[i]).mean() > 5 for i in range(5)), "seeds differ"
+    assert len({synth.generate_one(i, 16).tobytes() for i in range(20)}) == 20
+
+
+def test_same_scene_at_any_size():
+    small = synth.generate_one(3, 32).astype(np.float32)
+    big = synth.generate_one(3, 128)
+    shrunk = np.asarray(Image.fromarray(big).resize((32, 32), Image.Resampling.BOX), np.float32)
+    assert np.abs(small - shrunk).mean() < 12, "picture i is the same scene at 32 and 128"
+
+
+def test_workers_give_the_same_pictures():
+    np.testing.assert_array_equal(
+        synth.generate(70, 16, seed=1, workers=2), synth.generate(70, 16, seed=1, workers=1)
+    )
+
+
+def test_sky_above_ground_below_and_ambiguous_in_gray():
+    imgs = synth.generate(120, 48, seed=0)
+    lab = color.rgb_to_lab_np(imgs)  # [N, 48, 48, 3]
+    params = [synth.scene_params(i) for i in range(120)]
+    day = [i for i, p in enumerate(params) if p["time"] == "day"]
+    grass = [
+        i
+        for i, p in enumerate(params)
+        if p["ground"] == "grass" and not p["water"] and p["fog"] < 0.3
+    ]
+    assert len(day) > 30 and len(grass) > 10, "the set mixes times of day and grounds"
+    # context: a day sky is blue (b < 0) at the top, grass green (a < 0) at the bottom
+    assert np.median(lab[day, :4, :, 2]) < -15
+    assert np.median(lab[grass, -6:, :, 1]) < -10
+    # ambiguity: sky pixels and grass pixels share lightness but not colour
+    sky = lab[day, :6].reshape(-1, 3)
+    ground = lab[grass, -8:].reshape(-1, 3)
+    L_sky, L_ground = np.percentile(sky[:, 0], [10, 90]), np.percentile(ground[:, 0], [10, 90])
+    overlap = min(L_sky[1], L_ground[1]) - max(L_sky[0], L_ground[0])
+    assert overlap > 5, f"sky L {L_sky} and grass L {L_ground} should overlap"
+    same_L = np.abs(sky[:, :1] - 50) < 3  # pixels around L = 50 in both
+    pairs = sky[same_L[:, 0]][:, 1:].mean(0) - ground[np.abs(ground[:, 0] - 50) < 3][:, 1:].mean(0)
+    assert np.hypot(*pairs) > 25, "equal lightness, very different colour"
+    # variety: the times of day give different sky colours at the horizon
+    times = {p["time"] for p in params}
+    assert times == set(synth.TIMES_OF_DAY)
+
+
+def test_cli_writes_pngs(tmp_path, capsys):
+    out = tmp_path / "set"
+    assert cli(["generate", "--n", "3", "--size", "24", "--seed", "2", "--out", str(out)]) == 0
+    files = sorted(out.glob("*.png"))
+    assert len(files) == 3
+    first = np.asarray(Image.open(files[0]))
+    np.testing.assert_array_equal(first, synth.generate_one(0, 24, seed=2))
+    assert "wrote 3 pictures" in capsys.readouterr().out
+    assert cli(["generate", "--n", "0", "--out", str(out)]) == 2

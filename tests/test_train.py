@@ -1,0 +1,194 @@
+"""Training: the loss goes down, interrupted runs resume, checkpoints are atomic, NaN is caught."""
+
+import json
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+from colorize_lib import color, models, train  # noqa: E402
+
+SIZE = 32
+
+
+def _pictures(n: int, seed: int = 0) -> np.ndarray:
+    """Learnable toy scenes: a blue sky above a green-brown ground, with noise."""
+    rng = np.random.default_rng(seed)
+    rows = np.linspace(0, 1, SIZE)[None, :, None, None]  # [1, S, 1, 1]
+    horizon = rng.uniform(0.3, 0.7, (n, 1, 1, 1))
+    sky = np.array([0.35, 0.55, 0.9]) * rng.uniform(0.7, 1.0, (n, 1, 1, 1))
+    ground = np.array([0.3, 0.5, 0.15]) * rng.uniform(0.5, 1.0, (n, 1, 1, 1))
+    img = np.where(rows < horizon, sky, ground) + rng.normal(0, 0.03, (n, SIZE, SIZE, 3))
+    return np.clip(img, 0, 1).astype("float32")  # [n, S, S, 3]
+
+
+def _dataset(pictures: np.ndarray, batch: int = 8, nan_batch: int | None = None):
+    L, ab = (np.asarray(t) for t in color.rgb_to_model(pictures))
+    if nan_batch is not None:
+        L = L.copy()
+        L[nan_batch * batch : (nan_batch + 1) * batch] = np.nan
+    return tf.data.Dataset.from_tensor_slices((L, ab)).batch(batch)
+
+
+def _model(seed: int = 0):
+    keras.utils.set_random_seed(seed)
+    return models.build_unet(SIZE, "MobileNetV2-0.35", weights=None)
+
+
+class _EpochsSeen(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs, self.start_weights = [], None
+
+    def on_train_begin(self, logs=None):
+        if self.start_weights is None:
+            self.start_weights = self.model.get_weights()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs.append(epoch)
+
+
+class _InterruptAfter(keras.callbacks.Callback):
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.epoch:
+            raise KeyboardInterrupt
+
+
+pytestmark = pytest.mark.slow  # each training run traces the U-Net's train step (~10-20 s here)
+
+
+def test_training_lowers_the_loss_and_shows_samples(tmp_path):
+    data = _dataset(_pictures(32))
+    samples = train.samples_from(data, n=3)
+    assert samples[0].shape == (3, SIZE, SIZE, 1) and samples[1].shape == (3, SIZE, SIZE, 2)
+    history = train.train_unet(
+        _model(), data, None, epochs=5, out_dir=tmp_path, samples=samples, verbose=0
+    )
+    loss = history.history["loss"]
+    assert len(loss) == 5
+    assert loss[-1] < 0.6 * loss[0], loss
+    strips = sorted(p.name for p in tmp_path.glob("samples-epoch-*.png"))
+    assert strips == [f"samples-epoch-00{i}.png" for i in range(1, 6)]
+    from PIL import Image
+
+    assert Image.open(tmp_path / strips[0]).size == (3 * SIZE * 2, 3 * SIZE * 2)  # 3 rows x 3
+
+
+def test_interrupted_run_resumes_from_the_saved_epoch(tmp_path):
+    data, val = _dataset(_pictures(24)), _dataset(_pictures(8, seed=1))
+    model = _model()
+    with pytest.raises(KeyboardInterrupt):
+        train.train_unet(model, data, val, 3, tmp_path, callbacks=[_InterruptAfter(1)], verbose=0)
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state["epoch"] == 1 and len(state["history"]["loss"]) == 1
+    first_loss = state["history"]["loss"][0]
+    weights_after_epoch_1 = model.get_weights()
+
+    fresh = _model(seed=123)  # different starting weights: they must be replaced by the checkpoint
+    seen = _EpochsSeen()
+    history = train.train_unet(fresh, data, val, 3, tmp_path, callbacks=[seen], verbose=0)
+    assert seen.epochs == [1, 2]  # epoch 0 is not repeated
+    for a, b in zip(weights_after_epoch_1, seen.start_weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert len(history.history["loss"]) == 3 and history.history["loss"][0] == first_loss
+    assert len(history.history["val_loss"]) == 3
+    assert int(fresh.optimizer.iterations) == 3 * 3  # optimizer state was restored too
+    assert [p.name for p in tmp_path.glob("epoch-*.keras")] == ["epoch-003.keras"]
+
+    again = _EpochsSeen()  # a finished run: nothing more to train
+    train.train_unet(_model(seed=5), data, val, 3, tmp_path, callbacks=[again], verbose=0)
+    assert again.epochs == []
+
+    over = _EpochsSeen()  # --no-resume: starts over from epoch 0
+    history = train.train_unet(_model(), data, None, 1, tmp_path, resume=False, callbacks=[over])
+    assert over.epochs == [0] and len(history.history["loss"]) == 1
+
+
+def test_frozen_encoder_epochs_then_fine_tuning(tmp_path):
+    data = _dataset(_pictures(16))
+    model = _model()
+    enc_before = [w.copy() for w in models.encoder_of(model).get_weights()]
+    after = {}
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            after[epoch] = [w.copy() for w in models.encoder_of(self.model).get_weights()]
+
+    train.train_unet(model, data, None, 2, tmp_path, freeze_epochs=1, callbacks=[Record()])
+    same = [np.array_equal(a, b) for a, b in zip(enc_before, after[0], strict=True)]
+    assert all(same)  # epoch 1: encoder frozen (weights and batch-norm statistics)
+    assert not all(np.array_equal(a, b) for a, b in zip(enc_before, after[1], strict=True))
+
+
+def test_atomic_checkpoint_survives_a_failed_save(tmp_path, monkeypatch):
+    path = tmp_path / "unet.keras"
+    model = _model()
+    train.atomic_save_model(model, path)
+    x = np.zeros((1, SIZE, SIZE, 1), "float32")
+    expected = model.predict(x, verbose=0)
+
+    other = _model(seed=9)
+
+    def crash_while_writing(filepath, *args, **kwargs):
+        with open(filepath, "wb") as f:
+            f.write(b"PK\x03\x04 half a zip file")  # partial output, then the process "dies"
+        raise OSError("disk full")
+
+    monkeypatch.setattr(other, "save", crash_while_writing)
+    with pytest.raises(OSError, match="disk full"):
+        train.atomic_save_model(other, path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["unet.keras"]  # no temp file left
+    np.testing.assert_array_equal(keras.models.load_model(path).predict(x, verbose=0), expected)
+
+
+def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_weights(tmp_path):
+    # 3 batches per epoch; in the SECOND pass over the data the third batch is NaN.
+    good = _dataset(_pictures(24))
+    bad = _dataset(_pictures(24), nan_batch=2)
+    passes = {"n": 0}
+
+    def batches():
+        passes["n"] += 1
+        yield from (good if passes["n"] == 1 else bad).as_numpy_iterator()
+
+    spec = tuple(tf.TensorSpec(t.shape, t.dtype) for t in good.element_spec)
+    data = tf.data.Dataset.from_generator(batches, output_signature=spec)
+    model = _model()
+    weights_after = {}
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            weights_after[epoch] = self.model.get_weights()
+
+    with pytest.raises(train.TrainingDiverged, match=r"nan.*last good epoch.*learning rate"):
+        train.train_unet(model, data, None, 3, tmp_path, callbacks=[Record()], verbose=0)
+    assert list(weights_after) == [0, 1]  # stopped in epoch 2, did not go on to epoch 3
+    for a, b in zip(weights_after[0], model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert json.loads((tmp_path / "state.json").read_text())["epoch"] == 1
+    assert [p.name for p in tmp_path.glob("epoch-*.keras")] == ["epoch-001.keras"]
+
+
+def test_strategy_on_this_machine_is_the_default():
+    strategy = train.choose_strategy(verbose=False)
+    assert strategy.num_replicas_in_sync == 1
+
+
+def test_load_or_train_unet_trains_once_then_loads_from_the_cache(capsys):
+    from colorize_lib import profiles
+
+    P = profiles.get_profile("tiny")
+    model = train.load_or_train_unet(P, samples=False, verbose=0)
+    path = train.unet_path(P)
+    assert path.is_file() and path.parent == profiles.cache_dir(P)
+    assert len(train.load_history(P)["loss"]) == P.unet_epochs
+    again = train.load_or_train_unet(P, verbose=1)
+    assert "loaded the trained U-Net" in capsys.readouterr().out
+    x = np.zeros((1, P.image_size, P.image_size, 1), "float32")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
