@@ -8,14 +8,15 @@ EXTRAS ?= cpu,book,test,dev,kaggle
 # The book is built with the CPU profile by default; `make book COLORIZE_PROFILE=tiny` for a quick look.
 export COLORIZE_PROFILE ?= cpu
 
-.PHONY: help setup browser book test lint format strip bench clean
+.PHONY: help setup browser book test lint format strip bench bench-quality clean
 
 help:
 	@echo "make book    build the whole book into _build/html (executes every chapter)"
 	@echo "make test    run the test suite (installs what is missing first)"
 	@echo "make lint    ruff check + format check"
 	@echo "make format  ruff format + fix, and strip notebook outputs"
-	@echo "make bench   run every benchmark script (figures to benchmarks/results/)"
+	@echo "make bench   speed and memory benchmarks (figures to benchmarks/results/)"
+	@echo "make bench-quality  quality on real photos (PHOTOS=folder, default ../shared/landscapes-128)"
 	@echo "make clean   remove the build, caches and the virtual environment"
 
 setup: $(STAMP)
@@ -52,8 +53,19 @@ format: setup
 strip: setup
 	$(VENV)/bin/nbstripout notebooks/*.ipynb book/*.ipynb
 
+# Speed and memory figures (minutes on a CPU); results go to benchmarks/results/*.json.
 bench: setup
-	@for s in benchmarks/bench_*.py; do echo "== $$s"; $(PY) $$s || exit 1; done
+	$(PY) benchmarks/bench_color.py
+	$(PY) benchmarks/bench_data.py
+	$(PY) benchmarks/bench_unet.py
+	$(PY) benchmarks/bench_gan.py --skip-quality
+
+# Quality on real photos (trains with the command line; about an hour on 2 cores).
+PHOTOS ?= ../shared/landscapes-128
+bench-quality: setup
+	$(PY) benchmarks/bench_unet.py --quality
+	$(PY) benchmarks/bench_gan.py --skip-speed
+	$(PY) benchmarks/bench_quality.py --folder $(PHOTOS) --val-split --models /tmp/bench_unet/unet.keras
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache $(VENV) .jupyter_cache

@@ -31,7 +31,10 @@ def machine_info() -> dict:
         gpus = tf.config.list_physical_devices("GPU")
         info["tensorflow"] = tf.__version__
         info["device"] = (
-            ", ".join(tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus)
+            ", ".join(
+                tf.config.experimental.get_device_details(g).get("device_name", g.name)
+                for g in gpus
+            )
             if gpus
             else "CPU"
         )
