@@ -720,27 +720,6 @@ def _running_mean(y: np.ndarray, n: int) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 
 
-def cli_split(source: str, size: int, n: int | None, val_fraction: float, seed: int):
-    """The command line's split: ``val_fraction`` of the pictures held out (``data.load_split``).
-
-    The same ``source``, ``n``, ``val_fraction`` and ``seed`` always give the same held-out
-    pictures (the split orders files by a hash of their names), so ``train`` and ``train-gan``
-    run with the same options hold out the same photos.
-    """
-    from colorize_lib import data, sources
-
-    src = sources.open_source(source, n=n or 1000, seed=seed)
-    if isinstance(src, sources.ProceduralSource):
-        P = profiles.get_profile()
-        total = n or P.n_train + P.n_val
-    else:
-        total = len(src.paths()) if n is None else min(n, len(src.paths()))
-    n_val = max(1, round(total * val_fraction))
-    return data.load_split(
-        source=source, size=size, n_train=total - n_val, n_val=n_val, seed=seed, fallback=False
-    )
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``python -m colorize_lib train-gan``."""
     parser.formatter_class = argparse.ArgumentDefaultsHelpFormatter
@@ -804,7 +783,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=True,
         help="continue an interrupted run from its last saved epoch",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the split and the shuffling")
+    train.add_seed_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -837,8 +816,8 @@ def main(args: argparse.Namespace) -> int:
             raise ValueError("--epochs and --batch-size must be at least 1")
         if args.l1_weight < 0 or not 0 <= args.label_smoothing < 1:
             raise ValueError("--l1-weight must be >= 0 and --label-smoothing in [0, 1)")
-        split = cli_split(args.data, size, args.n, args.val_fraction, args.seed)
-    except (ValueError, FileNotFoundError, OSError, sources.SourceUnavailable) as err:
+        split = train.cli_split(args.data, size, args.n, args.val_fraction, args.seed)
+    except (ValueError, FileNotFoundError, OSError, sources.SourceError) as err:
         print(f"error: {err}")
         return 2
     print(
@@ -849,6 +828,7 @@ def main(args: argparse.Namespace) -> int:
         print(split.report)
     if tf.config.list_physical_devices("GPU"):
         print(f"precision policy: {train.use_mixed_precision()}")
+    keras.utils.set_random_seed(args.seed)  # new weights, dropout: the same run every time
     train_ds = data.make_dataset(split.train, args.batch_size, training=True, seed=args.seed)
     val_ds = data.make_dataset(split.val, args.batch_size, training=False, seed=args.seed)
     run_dir = out.with_name(out.stem + ".run")

@@ -26,7 +26,8 @@ What each number means:
 
 Baselines for the table: ``gray_baseline`` (keep L, set ab = 0: the photo as it came) and
 ``mean_color_baseline`` (keep L, paint every pixel the same mean ab). ``evaluate`` scores several
-predictions against the same truth and ``format_table`` prints the result.
+predictions against the same truth, ``format_table`` prints the result and ``compare`` says
+how far each score moved between two rows.
 """
 
 from __future__ import annotations
@@ -255,6 +256,31 @@ def format_table(rows: list[dict[str, Any]], columns: Sequence[str] | None = Non
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def compare(rows: list[dict[str, Any]], base: str, other: str) -> str:
+    """One line on how far each score moved from row ``base`` to row ``other`` of ``evaluate``.
+
+    Each score's change is given as it is and relative to ``base`` (``+31%``), so that scores on
+    different scales can be compared: a method that changes only colour moves the ab error and
+    the AUC a lot, SSIM (which compares local structure, mostly lightness) little. The
+    colourfulness gap is given as it is only (it is near 0 for a good method).
+    """
+    by_name = {r["name"]: r for r in rows}
+    for name in (base, other):
+        if name not in by_name:
+            raise KeyError(f"no row named {name!r}; the rows are {list(by_name)}")
+    parts = []
+    for column, (header, fmt) in COLUMNS.items():
+        a, b = by_name[base].get(column), by_name[other].get(column)
+        if a is None or b is None:
+            continue
+        change = b - a
+        text = f"{header} {'+' if change >= 0 else '-'}{fmt.format(abs(change)).lstrip('+-')}"
+        if column != "colorfulness_gap" and abs(a) > 1e-9:
+            text += f" ({change / abs(a):+.0%})"
+        parts.append(text)
+    return f"from {base} to {other}: " + ", ".join(parts)
 
 
 def _fmt(column: str, value: Any) -> str:

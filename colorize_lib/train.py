@@ -581,7 +581,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=True,
         help="continue an interrupted run from its last saved epoch",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the split and the shuffling")
+    add_seed_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -597,7 +597,7 @@ def main(args: argparse.Namespace) -> int:
             raise ValueError(f"--val-fraction {args.val_fraction}: give a number between 0 and 1")
         if args.epochs < 1 or args.batch_size < 1 or (args.n is not None and args.n < 2):
             raise ValueError("--epochs and --batch-size must be at least 1, --n at least 2")
-        split = _cli_split(args)
+        split = cli_split(args.data, args.size, args.n, args.val_fraction, args.seed)
     except (ValueError, FileNotFoundError, sources.SourceError) as err:
         print(f"error: {err}")
         return 2
@@ -610,6 +610,7 @@ def main(args: argparse.Namespace) -> int:
     strategy = choose_strategy()
     if strategy.num_replicas_in_sync > 1 or tf.config.list_physical_devices("GPU"):
         print(f"precision policy: {use_mixed_precision(strategy)}")
+    keras.utils.set_random_seed(args.seed)  # new weights, dropout: the same run every time
     train_ds = data.make_dataset(split.train, args.batch_size, training=True, seed=args.seed)
     val_ds = data.make_dataset(split.val, args.batch_size, training=False, seed=args.seed)
     with strategy.scope():
@@ -643,24 +644,40 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cli_split(args: argparse.Namespace):
-    """Open ``--data``, hold out ``--val-fraction`` of (at most ``--n``) pictures, decode them."""
+def add_seed_argument(parser: argparse.ArgumentParser) -> None:
+    """``--seed``, shared by ``train`` and ``train-gan`` (the same seed holds out the same photos)."""
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the split, the shuffling and the new weights (the same command gives "
+        "the same run, up to the last bits of floating-point sums)",
+    )
+
+
+def cli_split(data_spec: str, size: int, n: int | None, val_fraction: float, seed: int):
+    """The command line's split: ``val_fraction`` of (at most ``n``) pictures held out, decoded.
+
+    ``train`` and ``train-gan`` both use it, so the same ``--data``, ``--n``, ``--val-fraction``
+    and ``--seed`` always hold out the same photos (a folder's files are ordered by a seeded hash
+    of their names), and a benchmark can score a model on exactly the photos it never saw.
+    """
     from colorize_lib import data, sources
 
-    src = sources.open_source(args.data, n=args.n or 1000, seed=args.seed)
+    src = sources.open_source(data_spec, n=n or 1000, seed=seed)
     if isinstance(src, sources.ProceduralSource):
-        total = args.n or 1000
+        total = n or 1000
     else:
         total = len(src.paths())  # raises NoImagesFound / SourceUnavailable with the reason
-        total = min(total, args.n) if args.n else total
+        total = min(total, n) if n else total
     if total < 2:
-        raise sources.NoImagesFound(f"{args.data}: {total} picture(s); need at least 2.")
-    n_val = min(total - 1, max(1, round(total * args.val_fraction)))
+        raise sources.NoImagesFound(f"{data_spec}: {total} picture(s); need at least 2.")
+    n_val = min(total - 1, max(1, round(total * val_fraction)))
     return data.load_split(
         source=src,
-        size=args.size,
+        size=size,
         n_train=total - n_val,
         n_val=n_val,
-        seed=args.seed,
+        seed=seed,
         fallback=False,
     )

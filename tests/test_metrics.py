@@ -127,3 +127,19 @@ def test_evaluate_and_format_table(pictures):
     assert "PSNR dB" in lines[0] and "ab error" in lines[0]
     assert len(lines) == 2 + 3
     assert lines[2].startswith("gray") and f"{rows[0]['ab_error']:.2f}" in lines[2]
+
+
+def test_compare_gives_signed_and_relative_changes():
+    rows = [
+        {"name": "gray", "psnr": 20.0, "ssim": 0.80, "ab_error": 30.0, "colorfulness_gap": -60.0},
+        {"name": "net", "psnr": 25.0, "ssim": 0.84, "ab_error": 15.0, "colorfulness_gap": -8.0},
+    ]
+    line = metrics.compare(rows, "gray", "net")
+    assert line.startswith("from gray to net: ")
+    assert "PSNR dB +5.00 (+25%)" in line
+    assert "SSIM +0.040 (+5%)" in line
+    assert "ab error -15.00 (-50%)" in line
+    assert "gap +52.0" in line and "gap +52.0 (" not in line  # the gap has no relative change
+    assert "AUC" not in line  # columns missing from the rows are left out
+    with pytest.raises(KeyError, match="no row named 'GAN'"):
+        metrics.compare(rows, "gray", "GAN")
