@@ -410,5 +410,5 @@ def train_at_size(
     # than a few dozen eager steps: very short runs (the tiny test profile) run eagerly.
     steps = int(train_ds.cardinality()) * epochs
     model.run_eagerly = 0 < steps <= EAGER_STEPS
-    model.fit(train_ds, epochs=epochs, verbose=verbose)
+    model.fit(train_ds, epochs=epochs, verbose=verbose, shuffle=False)  # ds shuffles itself
     return model
