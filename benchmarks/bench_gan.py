@@ -74,17 +74,18 @@ def cli(*args: str, log: Path) -> None:
         raise SystemExit(f"command failed ({code}); see {log}")
 
 
-def score(model_path: Path, size: int, seed: int, val_fraction: float) -> dict[str, float]:
-    """PSNR and colourfulness gap of a model on the held-out landscapes (the CLI's split)."""
-    import keras
+def held_out(size: int, seed: int, val_fraction: float) -> np.ndarray:
+    """The landscapes the command line held out (its own split), ``uint8 [N, S, S, 3]``."""
+    from colorize_lib import train
 
-    from colorize_lib import color, metrics, train
+    return np.asarray(train.cli_split(str(LANDSCAPES), size, None, val_fraction, seed).val)
 
-    # The command line's own split, so these are exactly the photos train/train-gan held out.
-    split = train.cli_split(str(LANDSCAPES), size, None, val_fraction, seed)
-    truth = np.asarray(split.val)  # [N, S, S, 3] uint8
+
+def score(model, truth: np.ndarray) -> dict[str, float]:
+    """PSNR and colourfulness gap of a loaded model on held-out pictures ``truth``."""
+    from colorize_lib import color, metrics
+
     L_norm, _ab = color.rgb_to_model(truth.astype("float32") / 255.0)  # [N, S, S, 1]
-    model = keras.models.load_model(model_path, compile=False)
     ab_pred = model.predict(np.asarray(L_norm), batch_size=32, verbose=0)  # [N, S, S, 2]
     pred = np.clip(np.asarray(color.model_to_rgb(np.asarray(L_norm), ab_pred)), 0, 1)
     truth01 = truth.astype("float32") / 255.0
@@ -140,7 +141,7 @@ def main() -> int:
 
     if not args.skip_speed:
         for key in [k for k in figures if k.startswith("gan_train_pictures_per_s")]:
-            del figures[key]  # figures of an earlier layout of this file
+            del figures[key]  # a previous run's speeds (its encoders may not be these)
         for encoder in args.encoders:
             for size in (64, 128):
                 ips = speed(size, encoder)
@@ -215,9 +216,11 @@ def main() -> int:
             }
             import keras
 
-            size = keras.models.load_model(unet, compile=False).input_shape[1]
-            u = score(unet, size, args.seed, args.val_fraction)
-            g = score(out, size, args.seed, args.val_fraction)
+            unet_model = keras.models.load_model(unet, compile=False)
+            size = unet_model.input_shape[1]
+            truth = held_out(size, args.seed, args.val_fraction)  # decoded once, for both
+            u = score(unet_model, truth)
+            g = score(keras.models.load_model(out, compile=False), truth)
             figures["size"] = size
             figures["unet"] = u
             figures["gan"] = g

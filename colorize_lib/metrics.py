@@ -276,7 +276,8 @@ def compare(rows: list[dict[str, Any]], base: str, other: str) -> str:
         if a is None or b is None:
             continue
         change = b - a
-        text = f"{header} {'+' if change >= 0 else '-'}{fmt.format(abs(change)).lstrip('+-')}"
+        sign = "+" if change >= 0 else "-"
+        text = f"{header} {sign}{fmt.format(abs(change)).lstrip('+')}"  # "{:+.1f}" adds a "+"
         if column != "colorfulness_gap" and abs(a) > 1e-9:
             text += f" ({change / abs(a):+.0%})"
         parts.append(text)
