@@ -116,30 +116,21 @@ def _decode_cached(
 
 
 def load_split(
-    source=None,
-    size: int | None = None,
-    n_train: int | None = None,
-    n_val: int | None = None,
+    source="offline",
+    size: int = 64,
+    n_train: int = 100,
+    n_val: int = 20,
     seed: int = 0,
-    profile: profiles.Profile | str | None = None,
     progress: bool = True,
-    fallback: bool | None = None,
+    fallback: bool = False,
 ) -> Split:
     """Decode the pictures of one run once, split deterministically into train and validation.
 
-    Anything not given comes from the profile (``profiles.get_profile(profile)``): its source,
-    image size and counts. ``source`` is anything ``sources.open_source`` accepts. With
-    ``fallback`` (default: when the source came from the profile), a source that cannot be
-    reached (no network) prints a note and falls back to the offline set instead of failing.
+    ``source`` is anything ``sources.open_source`` accepts. With ``fallback``, a source that
+    cannot be reached (no network) prints a note and falls back to the offline set instead of
+    failing (``profile_split`` does this for a profile's default source).
     """
-    P = profile if isinstance(profile, profiles.Profile) else profiles.get_profile(profile)
-    fallback = source is None if fallback is None else fallback
-    spec = P.source if source is None else source
-    size = size or P.image_size
-    n_train = P.n_train if n_train is None else n_train
-    n_val = P.n_val if n_val is None else n_val
-
-    src = sources.open_source(spec, n=n_train, seed=seed)
+    src = sources.open_source(source, n=n_train, seed=seed)
     if not isinstance(src, sources.ProceduralSource):
         try:
             return _file_split(src, size, n_train, n_val, seed, progress)
@@ -211,9 +202,50 @@ def _file_split(src, size: int, n_train: int, n_val: int, seed: int, progress: b
     )
 
 
-def profile_split(profile: profiles.Profile | str | None = None, progress: bool = True) -> Split:
-    """``load_split`` with everything from the profile (source, size, counts)."""
-    return load_split(profile=profile, progress=progress)
+def holdout_split(data_spec: str, size: int, n: int | None, val_fraction: float, seed: int):
+    """``val_fraction`` of (at most ``n``) pictures held out, decoded: the command line's split.
+
+    ``train`` and ``train-gan`` both use it, so the same ``--data``, ``--n``, ``--val-fraction``
+    and ``--seed`` always hold out the same photos (a folder's files are ordered by a seeded hash
+    of their names), and a benchmark can score a model on exactly the photos it never saw.
+    """
+    src = sources.open_source(data_spec, n=n or 1000, seed=seed)
+    if isinstance(src, sources.ProceduralSource):
+        total = n or 1000
+    else:
+        total = len(src.paths())  # raises NoImagesFound / SourceUnavailable with the reason
+        total = min(total, n) if n else total
+    if total < 2:
+        raise sources.NoImagesFound(f"{data_spec}: {total} picture(s); need at least 2.")
+    n_val = min(total - 1, max(1, round(total * val_fraction)))
+    return load_split(
+        source=src,
+        size=size,
+        n_train=total - n_val,
+        n_val=n_val,
+        seed=seed,
+        fallback=False,
+    )
+
+
+def split_hash(split: Split) -> str:
+    """A hash of a split's decoded pictures and their names: what a model trained on it saw."""
+    h = hashlib.blake2b(digest_size=8)
+    for arr in (split.train, split.val):
+        h.update(str(arr.shape).encode())
+        h.update(memoryview(np.ascontiguousarray(arr)).cast("B"))
+    h.update("\n".join(split.train_names + split.val_names).encode())
+    return h.hexdigest()
+
+
+def profile_split(
+    profile: profiles.Profile, size: int | None = None, progress: bool = True
+) -> Split:
+    """``load_split`` with everything from the profile: its source (falling back to the offline
+    set when that cannot be reached), counts and size (unless ``size`` is given)."""
+    P = profile
+    size = size or P.image_size
+    return load_split(P.source, size, P.n_train, P.n_val, progress=progress, fallback=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -277,12 +309,7 @@ def make_dataset(
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def make_datasets(
-    profile: profiles.Profile | str | None = None, source=None, split: Split | None = None
-):
-    """``(train_ds, val_ds, split)`` for a profile: its pictures, size and batch size."""
-    P = profile if isinstance(profile, profiles.Profile) else profiles.get_profile(profile)
-    split = split or load_split(source=source, profile=P)
-    train_ds = make_dataset(split.train, P.batch_size, training=True)
-    val_ds = make_dataset(split.val, P.batch_size, training=False)
-    return train_ds, val_ds, split
+def make_datasets(profile: profiles.Profile, split: Split, seed: int = 0):
+    """``(train_ds, val_ds)`` of a split with the profile's batch size."""
+    train_ds = make_dataset(split.train, profile.batch_size, training=True, seed=seed)
+    return train_ds, make_dataset(split.val, profile.batch_size, training=False)

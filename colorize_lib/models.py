@@ -1,4 +1,4 @@
-"""The U-Net colorizer: a pretrained Keras encoder, a decoder with skip connections.
+"""The networks: the U-Net colorizer (chapter 3) and the PatchGAN discriminator (chapter 4).
 
 The network reads ``L_norm`` ``[H, W, 1]`` (in [-1, 1]) and predicts ``ab_norm`` ``[H, W, 2]``
 through ``tanh``, so every prediction lies in the ab range (``ab = 110 * ab_norm``).
@@ -16,6 +16,10 @@ through ``tanh``, so every prediction lies in the ab range (``ab = 110 * ab_norm
 
 ``build_unet`` loads ImageNet weights when they can be downloaded or are in Keras' cache
 (``~/.keras/models``); offline it prints one line and starts from random weights.
+
+``build_discriminator`` is pix2pix's **conditional PatchGAN**: it sees the gray ``L`` together
+with an ``ab`` colouring (real or generated) and gives one "real?" logit per overlapping patch
+(``receptive_field`` pixels wide: 70 for ``n_down=3``).
 """
 
 from __future__ import annotations
@@ -140,8 +144,8 @@ def build_encoder(
     Returns ``(encoder_model, pretrained)``. ``image_size`` must be a multiple of 32 (or None
     for any multiple of 32 at run time).
     """
-    spec = _spec(encoder)
-    size = _check_size(image_size)
+    spec = encoder_spec(encoder)
+    size = check_size(image_size)
     base, pretrained = _load_application(spec, (size, size, 3), weights)
     outputs = [base.get_layer(name).output for name in (*spec.skips, spec.bottleneck)]
     return keras.Model(base.input, outputs, name=ENCODER_NAME), pretrained
@@ -165,8 +169,8 @@ def build_unet(
     The returned model has an attribute ``pretrained`` (True when ImageNet weights loaded).
     Under a mixed-precision policy the output layer stays float32.
     """
-    spec = _spec(encoder)
-    size = _check_size(image_size)
+    spec = encoder_spec(encoder)
+    size = check_size(image_size)
     enc, pretrained = build_encoder(size, encoder, weights)
 
     L = keras.Input((size, size, 1), name="L_norm")  # [B, H, W, 1] in [-1, 1]
@@ -243,13 +247,15 @@ def count_params(model: keras.Model) -> dict[str, int]:
     return {"trainable": trainable, "total": total}
 
 
-def _spec(encoder: str) -> EncoderSpec:
+def encoder_spec(encoder: str) -> EncoderSpec:
+    """The ``ENCODERS`` entry of ``encoder``, or a clear error naming the choices."""
     if encoder not in ENCODERS:
         raise ValueError(f"Unknown encoder {encoder!r}. Choose one of: {', '.join(ENCODERS)}.")
     return ENCODERS[encoder]
 
 
-def _check_size(image_size: int | None) -> int | None:
+def check_size(image_size: int | None) -> int | None:
+    """``image_size`` as an int, or a clear error unless it is a multiple of 32 (or None)."""
     if image_size is None:
         return None
     if int(image_size) != image_size or image_size < 32 or image_size % 32:
@@ -262,3 +268,120 @@ def _check_size(image_size: int | None) -> int | None:
 
 def _offset(offset: float | tuple[float, float, float]) -> float | list[float]:
     return list(offset) if isinstance(offset, tuple) else offset
+
+
+def check_colorizer(model: keras.Model) -> None:
+    """Raise a clear error unless ``model`` maps ``L_norm [B, H, W, 1]`` to ``ab_norm [B, H, W, 2]``."""
+    shape_in, shape_out = tuple(model.input_shape), tuple(model.output_shape)
+    if len(shape_in) != 4 or shape_in[-1] != 1 or len(shape_out) != 4 or shape_out[-1] != 2:
+        raise ValueError(
+            f"{model.name}: expected a colorizer L_norm [B, H, W, 1] -> ab_norm [B, H, W, 2], "
+            f"got {shape_in} -> {shape_out}. Start from a U-Net trained with "
+            "'python -m colorize_lib train' (or models.build_unet)."
+        )
+
+
+def copy_model(model: keras.Model) -> keras.Model:
+    """An independent copy (same architecture and weights): fine-tuning it leaves ``model`` be."""
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+# ----------------------------------------------------------------------------------------------
+# The discriminator of chapter 4: a conditional PatchGAN
+# ----------------------------------------------------------------------------------------------
+
+
+def receptive_field(n_down: int = 3) -> int:
+    """Width in pixels of the input patch that one output logit of ``build_discriminator`` sees.
+
+    Walk back from one output pixel: the two stride-1 4x4 convolutions see 4, then 7 pixels;
+    each stride-2 4x4 convolution maps r pixels to ``2 (r - 1) + 4``. ``n_down=3`` gives 70 (the
+    "70x70 PatchGAN" of pix2pix), 2 gives 34, 1 gives 16.
+    """
+    r = 1
+    for _ in range(2):  # the two stride-1 convolutions at the end
+        r += 3
+    for _ in range(n_down):
+        r = 2 * (r - 1) + 4
+    return r
+
+
+def patch_grid(image_size: int, n_down: int = 3) -> int:
+    """Side of the grid of logits for a square input: ``image_size / 2**n_down - 2``."""
+    return image_size // 2**n_down - 2
+
+
+def build_discriminator(
+    image_size: int | None = None,
+    base_filters: int = 64,
+    n_down: int = 3,
+    norm: str | None = "instance",
+    name: str = "patchgan",
+) -> keras.Model:
+    """A conditional PatchGAN: ``[L_norm [B,H,W,1], ab_norm [B,H,W,2]]`` -> logits ``[B,h,w,1]``.
+
+    As in the TensorFlow pix2pix tutorial: ``n_down`` 4x4 stride-2 convolutions (64, 128, 256, ...
+    filters, at most 512), then two 4x4 stride-1 convolutions without padding, the last one to a
+    single channel. Each output is a logit (> 0: "real") for one overlapping patch of
+    ``receptive_field(n_down)`` pixels; ``h = w = H / 2**n_down - 2`` (``patch_grid``).
+
+    Args:
+        image_size: square input size, or None for any size (at least ``3 * 2**n_down``).
+        base_filters: filters of the first convolution; doubled at each step down.
+        n_down: number of stride-2 convolutions (3: 70-pixel patches; 2: 34-pixel patches).
+        norm: ``"instance"`` (each picture normalised on its own, so a batch of real pictures
+            and a batch of generated ones are judged alike), ``"batch"`` (pix2pix; equal to
+            instance norm at pix2pix's batch size of 1) or None.
+    """
+    if n_down < 1:
+        raise ValueError(f"n_down={n_down}: the discriminator needs at least one step down")
+    if image_size is not None and patch_grid(image_size, n_down) < 1:
+        raise ValueError(
+            f"image_size={image_size} is too small for n_down={n_down}: the input must be at "
+            f"least {3 * 2**n_down} pixels wide. Use a smaller n_down or larger pictures."
+        )
+    if norm not in ("instance", "batch", None):
+        raise ValueError(f"norm={norm!r}: choose 'instance', 'batch' or None")
+    init = keras.initializers.RandomNormal(0.0, 0.02)  # the DCGAN / pix2pix initialisation
+
+    def normalize(x, filters: int, layer_name: str):
+        if norm == "instance":  # one group per channel = instance normalisation
+            return layers.GroupNormalization(groups=filters, name=layer_name)(x)
+        if norm == "batch":
+            return layers.BatchNormalization(name=layer_name)(x)
+        return x
+
+    L = keras.Input((image_size, image_size, 1), name="L_norm")  # [B, H, W, 1]
+    ab = keras.Input((image_size, image_size, 2), name="ab_norm")  # [B, H, W, 2]
+    x = layers.Concatenate(name="L_ab")([L, ab])  # [B, H, W, 3]: the colouring, given the gray
+    for i in range(n_down):
+        filters = min(base_filters * 2**i, 512)
+        first = i == 0  # no normalisation on the first layer (as in pix2pix), and no bias:
+        # with one, TensorFlow's graph optimiser logs an error (harmless) when it tries to fuse
+        # convolution + bias + LeakyReLU under a GradientTape.
+        x = layers.Conv2D(
+            filters,
+            4,
+            strides=2,
+            padding="same",
+            use_bias=norm is None and not first,
+            kernel_initializer=init,
+            name=f"down{i + 1}",
+        )(x)  # [B, H / 2**(i+1), W / 2**(i+1), filters]
+        if not first:
+            x = normalize(x, filters, f"down{i + 1}_norm")
+        x = layers.LeakyReLU(0.2, name=f"down{i + 1}_lrelu")(x)
+    filters = min(base_filters * 2**n_down, 512)
+    x = layers.ZeroPadding2D(name="pad1")(x)  # [B, h + 4, w + 4, C] with h = H / 2**n_down - 2
+    x = layers.Conv2D(filters, 4, use_bias=norm is None, kernel_initializer=init, name="conv")(
+        x
+    )  # [B, h + 1, w + 1, filters]
+    x = normalize(x, filters, "conv_norm")
+    x = layers.LeakyReLU(0.2, name="conv_lrelu")(x)
+    x = layers.ZeroPadding2D(name="pad2")(x)  # [B, h + 3, w + 3, filters]
+    logits = layers.Conv2D(1, 4, kernel_initializer=init, dtype="float32", name="patch_logits")(
+        x
+    )  # [B, h, w, 1]: one "real?" logit per patch
+    return keras.Model([L, ab], logits, name=name)

@@ -1,4 +1,4 @@
-"""Run sizes, chosen in one place.
+"""Run sizes, chosen in one place; the only module that reads the environment.
 
 Every notebook, script and test asks this module how big a run should be; none hard-codes
 epochs or image counts. Three named profiles:
@@ -22,6 +22,7 @@ from pathlib import Path
 
 ENV_PROFILE = "COLORIZE_PROFILE"
 ENV_CACHE = "COLORIZE_CACHE"
+ENV_TPU = ("COLAB_TPU_ADDR", "TPU_NAME")  # set by Colab's and Cloud's TPU runtimes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,9 +111,14 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+def tpu_announced() -> bool:
+    """True when the runtime announces a TPU (Colab and Cloud set one of ``ENV_TPU``)."""
+    return any(os.environ.get(name) for name in ENV_TPU)
+
+
 def _accelerator_present() -> bool:
     """True when TensorFlow sees a GPU or a TPU (imports TensorFlow, only when asked)."""
-    if os.environ.get("COLAB_TPU_ADDR") or os.environ.get("TPU_NAME"):
+    if tpu_announced():
         return True
     try:
         import tensorflow as tf

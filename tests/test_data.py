@@ -41,7 +41,7 @@ def test_offline_split_matches_the_generator():
 
 def test_profile_split_uses_the_profile():
     P = profiles.get_profile("tiny")
-    s = data.profile_split("tiny", progress=False)
+    s = data.profile_split(profiles.get_profile("tiny"), progress=False)
     assert s.train.shape == (P.n_train, P.image_size, P.image_size, 3)
     assert len(s.val) == P.n_val
 
@@ -82,11 +82,11 @@ def test_unreachable_profile_source_falls_back_offline(monkeypatch, capsys):
 
     monkeypatch.setitem(sys.modules, "kagglehub", types.SimpleNamespace(dataset_download=offline))
     P = dataclasses.replace(profiles.get_profile("tiny"), source="kaggle", n_train=4, n_val=2)
-    s = data.load_split(profile=P, progress=False)
+    s = data.profile_split(P, progress=False)
     assert "Falling back to the offline set" in capsys.readouterr().out
     np.testing.assert_array_equal(s.train, synth.generate(4, P.image_size))
     with pytest.raises(sources.SourceUnavailable):
-        data.load_split(source="kaggle", profile=P, progress=False)  # asked for explicitly
+        data.load_split("kaggle", P.image_size, 4, 2, progress=False)  # asked for explicitly
 
 
 def test_pipeline_lab_matches_color_module_and_skimage():
@@ -146,8 +146,9 @@ def test_make_dataset_rejects_bad_input():
 
 
 def test_make_datasets_for_a_profile():
-    train_ds, val_ds, split = data.make_datasets("tiny")
     P = profiles.get_profile("tiny")
+    split = data.profile_split(P, progress=False)
+    train_ds, val_ds = data.make_datasets(P, split)
     L, ab = next(iter(train_ds))
     assert tuple(L.shape) == (P.batch_size, P.image_size, P.image_size, 1)
     assert tuple(ab.shape) == (P.batch_size, P.image_size, P.image_size, 2)

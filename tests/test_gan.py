@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
-from colorize_lib import gan, train
+from colorize_lib import callbacks, cli, files, fitting, gan, models, plots
 
 SIZE = 32
 
@@ -35,7 +35,7 @@ def tiny_data(n: int = 16, size: int = SIZE, batch: int = 4, seed: int = 0):
 
 
 def small_discriminator(size: int = SIZE) -> keras.Model:
-    return gan.build_discriminator(size, base_filters=8, n_down=2)
+    return models.build_discriminator(size, base_filters=8, n_down=2)
 
 
 def _weights(model: keras.Model) -> list[np.ndarray]:
@@ -53,27 +53,27 @@ def _changed(before: list[np.ndarray], model: keras.Model) -> bool:
 
 @pytest.mark.parametrize(("size", "n_down", "grid"), [(32, 3, 2), (64, 3, 6), (64, 2, 14)])
 def test_discriminator_gives_one_logit_per_patch(size, n_down, grid):
-    d = gan.build_discriminator(size, base_filters=8, n_down=n_down)
+    d = models.build_discriminator(size, base_filters=8, n_down=n_down)
     L = np.zeros((2, size, size, 1), "float32")
     ab = np.zeros((2, size, size, 2), "float32")
     out = d([L, ab])
     assert tuple(out.shape) == (2, grid, grid, 1)
-    assert gan.patch_grid(size, n_down) == grid
+    assert models.patch_grid(size, n_down) == grid
 
 
 def test_discriminator_any_size_and_receptive_field():
-    d = gan.build_discriminator(None, base_filters=8, n_down=3)
+    d = models.build_discriminator(None, base_filters=8, n_down=3)
     out = d([np.zeros((1, 48, 80, 1), "float32"), np.zeros((1, 48, 80, 2), "float32")])
     assert tuple(out.shape) == (1, 48 // 8 - 2, 80 // 8 - 2, 1)
-    assert gan.receptive_field(3) == 70  # pix2pix's 70x70 PatchGAN
-    assert gan.receptive_field(2) == 34
+    assert models.receptive_field(3) == 70  # pix2pix's 70x70 PatchGAN
+    assert models.receptive_field(2) == 34
 
 
 def test_discriminator_receptive_field_is_what_it_sees():
     """Changing a pixel farther than the receptive field from a patch leaves its logit alone."""
     n_down, size = 2, 64
-    rf = gan.receptive_field(n_down)  # 34
-    d = gan.build_discriminator(size, base_filters=8, n_down=n_down, norm=None)
+    rf = models.receptive_field(n_down)  # 34
+    d = models.build_discriminator(size, base_filters=8, n_down=n_down, norm=None)
     L = np.zeros((1, size, size, 1), "float32")
     ab = np.zeros((1, size, size, 2), "float32")
     ab2 = ab.copy()
@@ -86,7 +86,7 @@ def test_discriminator_receptive_field_is_what_it_sees():
 
 def test_discriminator_too_small_input_is_a_clear_error():
     with pytest.raises(ValueError, match="too small"):
-        gan.build_discriminator(16, n_down=3)
+        models.build_discriminator(16, n_down=3)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -97,18 +97,20 @@ def test_discriminator_too_small_input_is_a_clear_error():
 def test_one_fit_epoch_changes_both_networks(tmp_path):
     g, d = tiny_generator(), small_discriminator()
     g0, d0 = _weights(g), _weights(d)
-    history = gan.fine_tune(g, tiny_data(), tiny_data(8), 1, tmp_path, discriminator=d, verbose=0)
+    history = fitting.train_gan(
+        g, tiny_data(), tiny_data(8), 1, tmp_path, discriminator=d, verbose=0
+    )
     assert _changed(g0, g), "the generator's weights did not move"
     assert _changed(d0, d), "the discriminator's weights did not move"
     for key in ("d_loss", "g_adv", "g_l1", "d_real_acc", "d_fake_acc", "val_l1"):
         assert len(history.history[key]) == 1 and math.isfinite(history.history[key][0])
     assert len(history.steps["d_loss"]) == 4  # 16 pictures / batch 4
-    state = json.loads((tmp_path / train.STATE_FILE).read_text())
+    state = json.loads((tmp_path / callbacks.STATE_FILE).read_text())
     assert state["epoch"] == 1 and (tmp_path / state["checkpoint"]).exists()
 
 
 def test_step_losses_match_the_epoch_means(tmp_path):
-    history = gan.fine_tune(
+    history = fitting.train_gan(
         tiny_generator(),
         tiny_data(),
         None,
@@ -122,14 +124,13 @@ def test_step_losses_match_the_epoch_means(tmp_path):
 
 
 def test_saved_generator_loads_and_colorizes(tmp_path):
-    from colorize_lib import __main__ as cli
     from colorize_lib import infer
 
     g = tiny_generator()
-    gan.fine_tune(
+    fitting.train_gan(
         g, tiny_data(), None, 1, tmp_path / "run", discriminator=small_discriminator(), verbose=0
     )
-    path = gan.save_generator(g, tmp_path / "gan.keras")
+    path = files.save_model(g, tmp_path / "gan.keras")
     loaded = keras.models.load_model(path)
     L = np.asarray(next(iter(tiny_data()))[0])
     np.testing.assert_allclose(loaded.predict(L, verbose=0), g.predict(L, verbose=0), atol=1e-6)
@@ -158,14 +159,14 @@ def test_saved_generator_loads_and_colorizes(tmp_path):
 
 def test_whole_gan_checkpoint_round_trips(tmp_path):
     g, d = tiny_generator(), small_discriminator()
-    history = gan.fine_tune(
+    history = fitting.train_gan(
         g, tiny_data(), None, 1, tmp_path, discriminator=d, l1_weight=7.0, verbose=0
     )
-    state = train.read_state(tmp_path)
+    state = fitting.read_state(tmp_path)
     restored = keras.models.load_model(tmp_path / state["checkpoint"])
     assert isinstance(restored, gan.ColorizationGAN)
     assert restored.l1_weight == 7.0
-    assert int(restored.g_optimizer.iterations) == int(history.gan.g_optimizer.iterations) == 4
+    assert int(restored.optimizer.iterations) == int(history.gan.optimizer.iterations) == 4
     for a, b in zip(restored.discriminator.get_weights(), d.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -194,54 +195,54 @@ class _EpochRecorder(keras.callbacks.Callback):
 def test_resume_continues_from_the_saved_epoch(tmp_path):
     g = tiny_generator()
     with pytest.raises(KeyboardInterrupt):
-        gan.fine_tune(
+        fitting.train_gan(
             g,
             tiny_data(),
             tiny_data(8),
             3,
             tmp_path,
             discriminator=small_discriminator(),
-            callbacks=[_StopAfterEpoch(1)],
+            extra=[_StopAfterEpoch(1)],
             verbose=0,
         )
-    state = train.read_state(tmp_path)
+    state = fitting.read_state(tmp_path)
     assert state["epoch"] == 1
     first_epoch = dict(state["history"])
     saved = keras.models.load_model(tmp_path / state["checkpoint"])
 
     # A fresh session: new networks, built from the same starting point.
     g2, recorder = tiny_generator(), _EpochRecorder()
-    history = gan.fine_tune(
+    history = fitting.train_gan(
         g2,
         tiny_data(),
         tiny_data(8),
         3,
         tmp_path,
         discriminator=small_discriminator(),
-        callbacks=[recorder],
+        extra=[recorder],
         verbose=0,
     )
     assert recorder.epochs == [1, 2], "training did not continue after the saved epoch"
     assert len(history.history["d_loss"]) == 3
     for key, values in first_epoch.items():
         assert history.history[key][0] == pytest.approx(values[0])
-    assert int(history.gan.g_optimizer.iterations) == 12  # 3 epochs x 4 steps: the Adam state too
+    assert int(history.gan.optimizer.iterations) == 12  # 3 epochs x 4 steps: the Adam state too
     assert int(history.gan.d_optimizer.iterations) == 12
     assert sorted(set(history.steps["epoch"])) == [0, 1, 2] and len(history.steps["epoch"]) == 12
     # the resumed run started from the checkpoint, not from g2's fresh weights
     assert not np.array_equal(saved.generator.get_weights()[0], tiny_generator().get_weights()[0])
-    assert train.read_state(tmp_path)["epoch"] == 3
+    assert fitting.read_state(tmp_path)["epoch"] == 3
 
     # a finished run returns at once with the finished weights
     g3, recorder3 = tiny_generator(), _EpochRecorder()
-    gan.fine_tune(
+    fitting.train_gan(
         g3,
         tiny_data(),
         None,
         3,
         tmp_path,
         discriminator=small_discriminator(),
-        callbacks=[recorder3],
+        extra=[recorder3],
         verbose=0,
     )
     assert recorder3.epochs == []
@@ -250,7 +251,7 @@ def test_resume_continues_from_the_saved_epoch(tmp_path):
 
 
 def test_resume_refuses_another_models_checkpoints(tmp_path):
-    gan.fine_tune(
+    fitting.train_gan(
         tiny_generator(),
         tiny_data(),
         None,
@@ -260,8 +261,8 @@ def test_resume_refuses_another_models_checkpoints(tmp_path):
         verbose=0,
     )
     other = tiny_generator(64)
-    with pytest.raises(ValueError, match="another model"):
-        gan.fine_tune(other, tiny_data(size=64), None, 2, tmp_path, verbose=0)
+    with pytest.raises(fitting.RunMismatch, match="another recipe"):
+        fitting.train_gan(other, tiny_data(size=64), None, 2, tmp_path, verbose=0)
 
 
 class _PoisonGenerator(keras.callbacks.Callback):
@@ -284,20 +285,20 @@ class _PoisonGenerator(keras.callbacks.Callback):
 def test_nan_stops_cleanly_with_the_last_good_weights(tmp_path):
     g, d = tiny_generator(), small_discriminator()
     recorder = _EpochRecorder()
-    with pytest.raises(train.TrainingDiverged, match="non-finite"):
-        gan.fine_tune(
+    with pytest.raises(fitting.TrainingDiverged, match="non-finite"):
+        fitting.train_gan(
             g,
             tiny_data(),
             None,
             3,
             tmp_path,
             discriminator=d,
-            callbacks=[_PoisonGenerator(1, 2), recorder],
+            extra=[_PoisonGenerator(1, 2), recorder],
             verbose=0,
         )
     assert recorder.epochs == [0, 1], "training went on after the NaN"
     assert all(np.isfinite(w).all() for w in g.get_weights() + d.get_weights())
-    state = train.read_state(tmp_path)
+    state = fitting.read_state(tmp_path)
     assert state["epoch"] == 1  # the diverged epoch was not checkpointed
     good = keras.models.load_model(tmp_path / state["checkpoint"])
     for a, b in zip(good.generator.get_weights(), g.get_weights(), strict=True):
@@ -305,7 +306,7 @@ def test_nan_stops_cleanly_with_the_last_good_weights(tmp_path):
 
 
 def test_winning_discriminator_is_reported_from_the_logs(capsys):
-    monitor = gan.DiscriminatorWinsMonitor(patience=2)
+    monitor = callbacks.DiscriminatorMonitor(patience=2)
     balanced = {"d_loss": 0.69, "g_adv": 0.7, "d_real_acc": 0.55, "d_fake_acc": 0.5}
     winning = {"d_loss": 0.01, "g_adv": 6.0, "d_real_acc": 1.0, "d_fake_acc": 1.0}
     monitor.on_epoch_end(0, winning)
@@ -329,7 +330,7 @@ def test_winning_discriminator_is_reported_in_a_rigged_run(tmp_path):
     L = rng.uniform(-1, 1, (16, SIZE, SIZE, 1)).astype("float32")
     ab = np.broadcast_to(np.array([0.6, -0.6], "float32"), (16, SIZE, SIZE, 2)).copy()
     ds = tf.data.Dataset.from_tensor_slices((L, ab)).batch(8)
-    history = gan.fine_tune(
+    history = fitting.train_gan(
         frozen_gray,
         ds,
         None,
@@ -338,7 +339,7 @@ def test_winning_discriminator_is_reported_in_a_rigged_run(tmp_path):
         discriminator=small_discriminator(),
         g_learning_rate=0.0,
         d_learning_rate=1e-2,
-        monitor=gan.DiscriminatorWinsMonitor(patience=2),
+        monitor=callbacks.DiscriminatorMonitor(patience=2),
         verbose=0,
     )
     assert history.history["d_loss"][-1] < 0.05
@@ -354,7 +355,7 @@ def test_plot_gan_history_draws_both_panels(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    history = gan.fine_tune(
+    history = fitting.train_gan(
         tiny_generator(),
         tiny_data(),
         tiny_data(8),
@@ -363,14 +364,13 @@ def test_plot_gan_history_draws_both_panels(tmp_path):
         discriminator=small_discriminator(),
         verbose=0,
     )
-    fig = gan.plot_gan_history(history)
+    fig = plots.plot_gan_history(history)
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) >= 3
     labels = [line.get_label() for line in fig.axes[1].lines]
     assert "validation L1" in labels
 
 
 def test_cli_help_explains_every_option(capsys):
-    from colorize_lib import __main__ as cli
 
     with pytest.raises(SystemExit):
         cli.main(["train-gan", "--help"])
@@ -391,7 +391,6 @@ def test_cli_help_explains_every_option(capsys):
 
 
 def test_cli_missing_init_is_a_clear_error(tmp_path, capsys):
-    from colorize_lib import __main__ as cli
 
     code = cli.main(
         [
@@ -405,13 +404,11 @@ def test_cli_missing_init_is_a_clear_error(tmp_path, capsys):
         ]
     )
     assert code == 2
-    assert "Train a U-Net first" in capsys.readouterr().out
+    assert "Train one first" in capsys.readouterr().out
 
 
 def test_cli_train_gan_on_a_folder_then_resume(tmp_path, capsys):
     from PIL import Image
-
-    from colorize_lib import __main__ as cli
 
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -443,8 +440,8 @@ def test_cli_train_gan_on_a_folder_then_resume(tmp_path, capsys):
     assert "9 training + 3 validation" in text
     model = keras.models.load_model(out)
     assert model.output_shape == (None, SIZE, SIZE, 2)
-    assert train.read_state(tmp_path / "gan.run")["epoch"] == 1
+    assert fitting.read_state(tmp_path / "gan.run")["epoch"] == 1
 
     assert cli.main([*args, "--epochs", "2"]) == 0  # the same command, more epochs: resumes
     assert "resuming from" in capsys.readouterr().out
-    assert train.read_state(tmp_path / "gan.run")["epoch"] == 2
+    assert fitting.read_state(tmp_path / "gan.run")["epoch"] == 2

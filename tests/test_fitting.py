@@ -1,4 +1,5 @@
-"""Training: the loss goes down, interrupted runs resume, checkpoints are atomic, NaN is caught."""
+"""The one fit loop: the loss goes down, runs resume (only the same run), checkpoints are atomic,
+divergence is caught; the model cache retrains exactly when the recipe, data or code changed."""
 
 import json
 
@@ -8,7 +9,7 @@ import pytest
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
-from colorize_lib import color, models, train  # noqa: E402
+from colorize_lib import color, files, fitting, models, runtime  # noqa: E402
 
 SIZE = 32
 
@@ -65,10 +66,10 @@ pytestmark = pytest.mark.slow  # each training run traces the U-Net's train step
 
 def test_training_lowers_the_loss_and_shows_samples(tmp_path):
     data = _dataset(_pictures(32))
-    samples = train.samples_from(data, n=3)
+    samples = fitting.samples_from(data, n=3)
     assert samples[0].shape == (3, SIZE, SIZE, 1) and samples[1].shape == (3, SIZE, SIZE, 2)
-    history = train.train_unet(
-        _model(), data, None, epochs=5, out_dir=tmp_path, samples=samples, verbose=0
+    history = fitting.train_unet(
+        _model(), data, None, epochs=5, run_dir=tmp_path, samples=samples, verbose=0
     )
     loss = history.history["loss"]
     assert len(loss) == 5
@@ -84,7 +85,7 @@ def test_interrupted_run_resumes_from_the_saved_epoch(tmp_path):
     data, val = _dataset(_pictures(24)), _dataset(_pictures(8, seed=1))
     model = _model()
     with pytest.raises(KeyboardInterrupt):
-        train.train_unet(model, data, val, 3, tmp_path, callbacks=[_InterruptAfter(1)], verbose=0)
+        fitting.train_unet(model, data, val, 3, tmp_path, extra=[_InterruptAfter(1)], verbose=0)
     state = json.loads((tmp_path / "state.json").read_text())
     assert state["epoch"] == 1 and len(state["history"]["loss"]) == 1
     first_loss = state["history"]["loss"][0]
@@ -92,7 +93,7 @@ def test_interrupted_run_resumes_from_the_saved_epoch(tmp_path):
 
     fresh = _model(seed=123)  # different starting weights: they must be replaced by the checkpoint
     seen = _EpochsSeen()
-    history = train.train_unet(fresh, data, val, 3, tmp_path, callbacks=[seen], verbose=0)
+    history = fitting.train_unet(fresh, data, val, 3, tmp_path, extra=[seen], verbose=0)
     assert seen.epochs == [1, 2]  # epoch 0 is not repeated
     for a, b in zip(weights_after_epoch_1, seen.start_weights, strict=True):
         np.testing.assert_array_equal(a, b)
@@ -102,11 +103,11 @@ def test_interrupted_run_resumes_from_the_saved_epoch(tmp_path):
     assert [p.name for p in tmp_path.glob("epoch-*.keras")] == ["epoch-003.keras"]
 
     again = _EpochsSeen()  # a finished run: nothing more to train
-    train.train_unet(_model(seed=5), data, val, 3, tmp_path, callbacks=[again], verbose=0)
+    fitting.train_unet(_model(seed=5), data, val, 3, tmp_path, extra=[again], verbose=0)
     assert again.epochs == []
 
     over = _EpochsSeen()  # --no-resume: starts over from epoch 0
-    history = train.train_unet(_model(), data, None, 1, tmp_path, resume=False, callbacks=[over])
+    history = fitting.train_unet(_model(), data, None, 1, tmp_path, resume=False, extra=[over])
     assert over.epochs == [0] and len(history.history["loss"]) == 1
 
 
@@ -120,7 +121,7 @@ def test_frozen_encoder_epochs_then_fine_tuning(tmp_path):
         def on_epoch_end(self, epoch, logs=None):
             after[epoch] = [w.copy() for w in models.encoder_of(self.model).get_weights()]
 
-    train.train_unet(model, data, None, 2, tmp_path, freeze_epochs=1, callbacks=[Record()])
+    fitting.train_unet(model, data, None, 2, tmp_path, freeze_epochs=1, extra=[Record()])
     same = [np.array_equal(a, b) for a, b in zip(enc_before, after[0], strict=True)]
     assert all(same)  # epoch 1: encoder frozen (weights and batch-norm statistics)
     assert not all(np.array_equal(a, b) for a, b in zip(enc_before, after[1], strict=True))
@@ -129,7 +130,7 @@ def test_frozen_encoder_epochs_then_fine_tuning(tmp_path):
 def test_atomic_checkpoint_survives_a_failed_save(tmp_path, monkeypatch):
     path = tmp_path / "unet.keras"
     model = _model()
-    train.atomic_save_model(model, path)
+    files.save_model(model, path)
     x = np.zeros((1, SIZE, SIZE, 1), "float32")
     expected = model.predict(x, verbose=0)
 
@@ -142,7 +143,7 @@ def test_atomic_checkpoint_survives_a_failed_save(tmp_path, monkeypatch):
 
     monkeypatch.setattr(other, "save", crash_while_writing)
     with pytest.raises(OSError, match="disk full"):
-        train.atomic_save_model(other, path)
+        files.save_model(other, path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["unet.keras"]  # no temp file left
     np.testing.assert_array_equal(keras.models.load_model(path).predict(x, verbose=0), expected)
 
@@ -166,8 +167,10 @@ def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_weights(tmp_path)
         def on_epoch_end(self, epoch, logs=None):
             weights_after[epoch] = self.model.get_weights()
 
-    with pytest.raises(train.TrainingDiverged, match=r"nan.*last good epoch.*learning rate"):
-        train.train_unet(model, data, None, 3, tmp_path, callbacks=[Record()], verbose=0)
+    with pytest.raises(
+        fitting.TrainingDiverged, match=r"nan.*weights after epoch 1 .*learning rate"
+    ):
+        fitting.train_unet(model, data, None, 3, tmp_path, extra=[Record()], verbose=0)
     assert list(weights_after) == [0, 1]  # stopped in epoch 2, did not go on to epoch 3
     for a, b in zip(weights_after[0], model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -176,19 +179,45 @@ def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_weights(tmp_path)
 
 
 def test_strategy_on_this_machine_is_the_default():
-    strategy = train.choose_strategy(verbose=False)
-    assert strategy.num_replicas_in_sync == 1
+    strategy, devices = runtime.choose_strategy()
+    assert strategy.num_replicas_in_sync == 1 and devices == "the CPU"
 
 
-def test_load_or_train_unet_trains_once_then_loads_from_the_cache(capsys):
+def test_resume_refuses_a_changed_recipe_and_says_what_changed(tmp_path):
+    data = _dataset(_pictures(8))
+    fitting.train_unet(_model(), data, None, 1, tmp_path, recipe={"data": "A"}, verbose=0)
+    with pytest.raises(
+        fitting.RunMismatch, match=r"data: 'A' -> 'B'.*learning_rate: 0.001 -> 0.01"
+    ):
+        fitting.train_unet(
+            _model(), data, None, 2, tmp_path, learning_rate=1e-2, recipe={"data": "B"}, verbose=0
+        )
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state["epoch"] == 1 and state["recipe"]["data"] == "A"  # nothing was overwritten
+    seen = _EpochsSeen()  # asking for more epochs of the SAME run continues it
+    fitting.train_unet(_model(), data, None, 2, tmp_path, recipe={"data": "A"}, extra=[seen])
+    assert seen.epochs == [1]
+
+
+def test_one_line_per_epoch_when_not_on_a_terminal(tmp_path, capsys):
+    data = _dataset(_pictures(8))
+    fitting.train_unet(_model(), data, data, 2, tmp_path)  # pytest captures: not a terminal
+    lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("epoch ")]
+    assert len(lines) == 2 and lines[0].startswith("epoch 1/2  ") and "val_loss" in lines[1]
+
+
+def test_setup_sets_precision_and_seed_explicitly():
     from colorize_lib import profiles
 
-    P = profiles.get_profile("tiny")
-    model = train.load_or_train_unet(P, samples=False, verbose=0)
-    path = train.unet_path(P)
-    assert path.is_file() and path.parent == profiles.cache_dir(P)
-    assert len(train.load_history(P)["loss"]) == P.unet_epochs
-    again = train.load_or_train_unet(P, verbose=1)
-    assert "loaded the trained U-Net" in capsys.readouterr().out
-    x = np.zeros((1, P.image_size, P.image_size, 1), "float32")
-    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    try:
+        run = runtime.setup(profiles.get_profile("tiny"), precision="mixed_float16", seed=3)
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+        assert run.precision == "mixed_float16" and run.replicas == 1
+        a = np.random.rand()  # noqa: NPY002 (the global generator that setup seeds)
+        runtime.setup(profiles.get_profile("tiny"), seed=3)
+        assert np.random.rand() == a  # noqa: NPY002 (the same seed, the same numbers)
+        assert keras.mixed_precision.global_policy().name == "float32"  # auto on a CPU
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    with pytest.raises(ValueError, match="precision"):
+        runtime.setup(profiles.get_profile("tiny"), precision="float8")

@@ -1,0 +1,209 @@
+"""The book's trained models, cached by what determines them.
+
+Chapter 3 trains a U-Net, chapter 4 fine-tunes it as a GAN, chapter 5 studies both. Training
+takes minutes, so a trained model is kept in the cache folder and reused, but only when it is
+certain to be the model the chapter would train now. The cache key is a hash of
+
+- the **recipe**: the profile's sizes (epochs, batch, encoder), learning rates, seed, precision;
+- the **data**: the decoded pictures themselves (train and validation arrays) and their names;
+- the **code** that builds and trains it: the syntax trees of the modules below, so a change
+  of a layer, a loss or the data pipeline retrains, and a comment does not;
+- for the GAN, the key of the U-Net it starts from.
+
+Each model lives in ``cache_dir(profile)/<kind>-<key>/`` with ``model.keras``, ``history.json``,
+``recipe.json`` (what went into the key, to read) and ``run/`` (the checkpoints of its training,
+so an interrupted training resumes). ``retrain=True`` trains again whatever is cached.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import keras
+
+from colorize_lib import data, files, fitting, models, profiles
+from colorize_lib.runtime import Run
+
+CODE = ("color", "data", "synth", "models", "gan", "callbacks", "fitting", "zoo")
+UNET_RECIPE = {"learning_rate": 1e-3}
+GAN_RECIPE = {
+    "l1_weight": 100.0,
+    "g_learning_rate": 2e-4,
+    "d_learning_rate": 2e-4,
+    "label_smoothing": 0.0,
+}
+
+
+@dataclasses.dataclass
+class Trained:
+    """A trained model, its loss history and where it is cached."""
+
+    model: keras.Model
+    history: dict  # U-Net: {"loss": [...], ...}; GAN: {"epochs": {...}, "steps": {...}, ...}
+    folder: Path
+    key: str
+    reused: bool  # True when loaded from the cache, False when trained now
+
+
+def source_hash(sources) -> str:
+    """A hash of Python source texts that ignores comments and formatting (their syntax trees)."""
+    h = hashlib.sha256()
+    for source in sources:
+        h.update(ast.dump(ast.parse(source)).encode())
+    return h.hexdigest()[:16]
+
+
+def code_hash(modules=CODE) -> str:
+    """``source_hash`` of ``colorize_lib``'s ``modules``: the code that builds and trains."""
+    paths = [importlib.util.find_spec(f"colorize_lib.{name}").origin for name in modules]
+    return source_hash(Path(p).read_text() for p in paths)
+
+
+def _key(recipe: dict) -> str:
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _cached(kind: str, run: Run, recipe: dict, retrain: bool) -> tuple[Path, str, bool]:
+    key = _key(recipe)
+    folder = profiles.cache_dir(run.profile) / f"{kind}-{key}"
+    if retrain and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    files.write_json(folder / "recipe.json", recipe)
+    return folder, key, (folder / "model.keras").exists() and (folder / "history.json").exists()
+
+
+def _load(folder: Path, key: str, what: str) -> Trained:
+    print(
+        f"reusing the {what} trained earlier with the same recipe, data and code "
+        f"({folder.name}; retrain=True trains it again)"
+    )
+    model = keras.models.load_model(folder / "model.keras")
+    return Trained(model, json.loads((folder / "history.json").read_text()), folder, key, True)
+
+
+def unet_recipe(run: Run, split: data.Split, epochs=None, start_from=None) -> dict:
+    """What determines chapter 3's U-Net (its cache key is a hash of this)."""
+    P = run.profile
+    return {
+        "kind": "unet",
+        "size": split.train.shape[1],
+        "encoder": P.encoder,
+        "epochs": P.unet_epochs if epochs is None else epochs,
+        "freeze_epochs": P.freeze_epochs if start_from is None else 0,
+        "batch_size": P.batch_size,
+        "seed": run.seed,
+        "precision": run.precision,
+        "data": data.split_hash(split),
+        "code": code_hash(),
+        "start_from": start_from.key if start_from else None,
+        **UNET_RECIPE,
+    }
+
+
+def unet(
+    run: Run,
+    split: data.Split,
+    retrain: bool = False,
+    epochs: int | None = None,
+    start_from: Trained | None = None,
+    samples: bool = True,
+) -> Trained:
+    """The profile's U-Net trained on ``split`` (at its picture size), from the cache or now.
+
+    ``epochs`` (default: the profile's ``unet_epochs``) and ``start_from`` (a trained U-Net of
+    the same encoder at any size, whose weights to start from, as chapter 5's resolution study
+    does) are part of the recipe.
+    """
+    P = run.profile
+    recipe = unet_recipe(run, split, epochs, start_from)
+    size, epochs, freeze = recipe["size"], recipe["epochs"], recipe["freeze_epochs"]
+    folder, key, cached = _cached("unet", run, recipe, retrain)
+    if cached:
+        return _load(folder, key, "U-Net")
+    keras.utils.set_random_seed(run.seed)
+    with run.strategy.scope():
+        weights = None if start_from else "imagenet"
+        model = models.build_unet(size, P.encoder, weights=weights)
+    if start_from is not None:
+        if [w.shape[1:] for w in model.weights] != [w.shape[1:] for w in start_from.model.weights]:
+            raise ValueError(
+                f"start_from ({start_from.model.name}) is not a U-Net with the encoder "
+                f"{P.encoder!r}: train it again for this profile (zoo.unet(run, split, retrain=True))"
+            )
+        model.set_weights(start_from.model.get_weights())  # convolutions: any size fits
+    elif not model.pretrained and freeze:
+        print("no pretrained encoder, so no frozen-encoder epochs (nothing to protect)")
+        freeze = 0
+    train_ds = data.make_dataset(split.train, P.batch_size, training=True, seed=run.seed)
+    val_ds = data.make_dataset(split.val, P.batch_size, training=False)
+    history = fitting.train_unet(
+        model,
+        train_ds,
+        val_ds,
+        epochs,
+        folder / "run",
+        freeze_epochs=freeze,
+        learning_rate=UNET_RECIPE["learning_rate"],
+        strategy=run.strategy,
+        samples=fitting.samples_from(val_ds) if samples else None,
+        recipe={"key": key},
+    )
+    files.write_json(folder / "history.json", history.history)
+    files.save_model(model, folder / "model.keras")
+    return Trained(model, history.history, folder, key, False)
+
+
+def gan_recipe(run: Run, split: data.Split, start: Trained) -> dict:
+    """What determines chapter 4's GAN: ``start``'s key (chapter 3's U-Net) among the rest."""
+    P = run.profile
+    return {
+        "kind": "gan",
+        "unet": start.key,
+        "epochs": P.gan_epochs,
+        "batch_size": P.batch_size,
+        "seed": run.seed,
+        "precision": run.precision,
+        "data": data.split_hash(split),
+        "code": code_hash(),
+        **GAN_RECIPE,
+    }
+
+
+def gan(
+    run: Run, split: data.Split, start: Trained, retrain: bool = False, samples: bool = True
+) -> Trained:
+    """Chapter 4's GAN-fine-tuned generator: ``start`` (chapter 3's U-Net) fine-tuned for the
+    profile's ``gan_epochs`` on ``split``, from the cache or now. ``history`` holds
+    ``epochs`` (epoch means), ``steps`` (every step's losses) and ``reports``."""
+    P = run.profile
+    recipe = gan_recipe(run, split, start)
+    folder, key, cached = _cached("gan", run, recipe, retrain)
+    if cached:
+        return _load(folder, key, "GAN")
+    keras.utils.set_random_seed(run.seed)
+    with run.strategy.scope():
+        generator = models.copy_model(start.model)  # fine-tuning leaves chapter 3's model be
+    train_ds = data.make_dataset(split.train, P.batch_size, training=True, seed=run.seed)
+    val_ds = data.make_dataset(split.val, P.batch_size, training=False)
+    history = fitting.train_gan(
+        generator,
+        train_ds,
+        val_ds,
+        P.gan_epochs,
+        folder / "run",
+        samples=fitting.samples_from(val_ds) if samples else None,
+        strategy=run.strategy,
+        recipe={"key": key},
+        **GAN_RECIPE,
+    )
+    record = {"epochs": history.history, "steps": history.steps, "reports": history.reports}
+    files.write_json(folder / "history.json", record)
+    files.save_model(generator, folder / "model.keras")  # a plain U-Net file: colorize uses it
+    return Trained(generator, record, folder, key, False)

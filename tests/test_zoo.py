@@ -1,0 +1,78 @@
+"""The model cache: trained once, reused while recipe, data and code are the same, retrained
+when any of them changes or when asked."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from colorize_lib import data, models, profiles, runtime, zoo  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def run():
+    return runtime.setup(profiles.get_profile("tiny"))
+
+
+@pytest.fixture(scope="module")
+def split():
+    return data.profile_split(profiles.get_profile("tiny"), progress=False)
+
+
+def test_trains_once_then_reuses_and_retrains_on_request(run, split, capsys):
+    first = zoo.unet(run, split, samples=False)
+    assert not first.reused and len(first.history["loss"]) == run.profile.unet_epochs
+    assert (first.folder / "model.keras").is_file() and first.folder.name == f"unet-{first.key}"
+    again = zoo.unet(run, split)
+    assert again.reused and again.key == first.key
+    assert "reusing the U-Net" in capsys.readouterr().out
+    x = np.zeros((1, 32, 32, 1), "float32")
+    np.testing.assert_allclose(again.model(x), first.model(x), atol=1e-6)
+    # chapter 5's resolution study: a U-Net for another size, starting from this one's weights
+    bigger = zoo.unet(run, data.profile_split(run.profile, size=64, progress=False), epochs=1,
+                      start_from=first, samples=False)  # fmt: skip
+    assert bigger.model.input_shape == (None, 64, 64, 1) and bigger.key != first.key
+    assert bigger.model.run_eagerly  # a few steps: eager is faster than tracing
+    moved = np.abs(bigger.model.weights[0].numpy() - first.model.weights[0].numpy()).max()
+    assert moved < 0.01  # it started from the given weights and took a few small steps
+    other = zoo.Trained(models.build_unet(32, "MobileNetV2-0.5", weights=None), {}, None, "x", 1)
+    with pytest.raises(ValueError, match="encoder"):
+        zoo.unet(run, split, start_from=other, samples=False)
+
+    fresh = zoo.unet(run, split, retrain=True, samples=False)
+    assert not fresh.reused and fresh.key == first.key
+
+    g = zoo.gan(run, split, first, samples=False)
+    assert not g.reused and len(g.history["steps"]["d_loss"]) == len(split.train) // 8
+    assert zoo.gan(run, split, again).reused  # the same U-Net key: the same GAN
+
+
+def test_changed_data_recipe_or_start_gives_another_key(run, split):
+    key = zoo.unet_recipe(run, split)
+    other_pictures = dataclasses.replace(split, train=split.train[::-1].copy())
+    assert data.split_hash(other_pictures) != data.split_hash(split)
+    assert zoo.unet_recipe(run, other_pictures)["data"] != key["data"]
+    longer = dataclasses.replace(run, profile=dataclasses.replace(run.profile, unet_epochs=2))
+    assert zoo.unet_recipe(longer, split)["epochs"] == 2
+    seeded = dataclasses.replace(run, seed=1)
+    assert zoo.unet_recipe(seeded, split)["seed"] == 1
+    start_a = zoo.Trained(None, {}, None, "aaa", True)
+    start_b = zoo.Trained(None, {}, None, "bbb", True)
+    assert (
+        zoo.gan_recipe(run, split, start_a)["unet"] != zoo.gan_recipe(run, split, start_b)["unet"]
+    )
+    # every difference above is a different key, and so a different folder
+    recipes = [key, zoo.unet_recipe(run, other_pictures), zoo.unet_recipe(longer, split),
+               zoo.unet_recipe(seeded, split), zoo.gan_recipe(run, split, start_a),
+               zoo.gan_recipe(run, split, start_b)]  # fmt: skip
+    assert len({zoo._key(r) for r in recipes}) == len(recipes)
+
+
+def test_code_hash_follows_the_code_not_the_comments():
+    code = "def f(x):\n    return 2 * x\n"
+    assert zoo.source_hash([code]) == zoo.source_hash(["# a note\ndef f(x):\n    return 2*x\n"])
+    assert zoo.source_hash([code]) != zoo.source_hash([code.replace("2", "3")])
+    assert zoo.code_hash() == zoo.code_hash() and len(zoo.code_hash()) == 16
+    assert zoo.code_hash(("models",)) != zoo.code_hash(("gan",))
