@@ -38,8 +38,9 @@ LANDSCAPES = Path("/work/shared/landscapes-128")
 UNET_FROM_BENCH_UNET = Path("/tmp/bench_unet/unet.keras")
 
 
-def speed(size: int, encoder: str, batch: int = 16, steps: int = 8) -> float:
-    """Pictures per second of one GAN training epoch of ``steps`` batches at ``size`` px."""
+def speed(size: int, encoder: str, batch: int = 16, steps: int = 8, xla: bool = False) -> float:
+    """Pictures per second of one GAN training epoch of ``steps`` batches at ``size`` px;
+    ``xla``: the train step compiled with XLA (``jit_compile=True``)."""
     import keras
     import tensorflow as tf
 
@@ -47,8 +48,8 @@ def speed(size: int, encoder: str, batch: int = 16, steps: int = 8) -> float:
 
     keras.utils.set_random_seed(0)
     generator = models.build_unet(size, encoder, weights=None)
-    model = gan.ColorizationGAN(generator, gan.build_discriminator(size))
-    model.compile()
+    model = gan.ColorizationGAN(generator, models.build_discriminator(size))
+    model.compile(jit_compile=xla)
     rng = np.random.default_rng(0)
     n = batch * steps
     L = rng.uniform(-1, 1, (n, size, size, 1)).astype("float32")
@@ -76,9 +77,9 @@ def cli(*args: str, log: Path) -> None:
 
 def held_out(size: int, seed: int, val_fraction: float) -> np.ndarray:
     """The landscapes the command line held out (its own split), ``uint8 [N, S, S, 3]``."""
-    from colorize_lib import train
+    from colorize_lib import data
 
-    return np.asarray(train.cli_split(str(LANDSCAPES), size, None, val_fraction, seed).val)
+    return np.asarray(data.holdout_split(str(LANDSCAPES), size, None, val_fraction, seed).val)
 
 
 def score(model, truth: np.ndarray) -> dict[str, float]:
@@ -147,6 +148,15 @@ def main() -> int:
                 ips = speed(size, encoder)
                 figures[f"gan_train_pictures_per_s_{encoder}_{size}px"] = round(ips, 2)
                 print(f"GAN fine-tuning, {encoder}, {size}px: {ips:.2f} pictures/s", flush=True)
+        # XLA: Keras' jit_compile="auto" leaves it off on a CPU and on for one GPU; measured here
+        for key in [k for k in figures if k.startswith("gan_xla_")]:
+            del figures[key]
+        for xla in (False, True):
+            ips = speed(64, args.encoders[0], xla=xla)
+            figures[f"gan_xla_{'on' if xla else 'off'}_pictures_per_s_{args.encoders[0]}_64px"] = (
+                round(ips, 2)
+            )
+            print(f"GAN step, 64px, XLA {'on' if xla else 'off'}: {ips:.2f} pictures/s", flush=True)
         figures["peak_memory_mb_speed"] = round(peak_memory_mb())
 
     if not args.skip_quality:

@@ -35,7 +35,7 @@ from _common import peak_memory_mb, write_result  # noqa: E402
 def speed(encoders: list[str], batch: int = 16, steps: int = 12) -> dict:
     import keras
 
-    from colorize_lib import infer, models, train
+    from colorize_lib import fitting, infer, models
 
     figures: dict = {"batch_size": batch, "weights": "random (offline)"}
     rng = np.random.default_rng(0)
@@ -56,7 +56,7 @@ def speed(encoders: list[str], batch: int = 16, steps: int = 12) -> dict:
 
     for encoder in encoders:
         for size in (64, 128):
-            model = train.compile_unet(models.build_unet(size, encoder, weights=None))
+            model = fitting.compile_unet(models.build_unet(size, encoder, weights=None))
             x = rng.uniform(-1, 1, (batch * steps, size, size, 1)).astype("float32")
             y = rng.uniform(-0.3, 0.3, (batch * steps, size, size, 2)).astype("float32")
             model.fit(x[: 2 * batch], y[: 2 * batch], batch_size=batch, verbose=0)  # trace once
