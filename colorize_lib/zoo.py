@@ -127,7 +127,6 @@ def unet(
     folder, key, cached = _cached("unet", run, recipe, retrain)
     if cached:
         return _load(folder, key, "U-Net")
-    keras.utils.set_random_seed(run.seed)
     with run.strategy.scope():
         weights = None if start_from else "imagenet"
         model = models.build_unet(size, P.encoder, weights=weights)
@@ -187,7 +186,6 @@ def gan(
     folder, key, cached = _cached("gan", run, recipe, retrain)
     if cached:
         return _load(folder, key, "GAN")
-    keras.utils.set_random_seed(run.seed)
     with run.strategy.scope():
         generator = models.copy_model(start.model)  # fine-tuning leaves chapter 3's model be
     train_ds = data.make_dataset(split.train, P.batch_size, training=True, seed=run.seed)

@@ -445,3 +445,22 @@ def test_cli_train_gan_on_a_folder_then_resume(tmp_path, capsys):
     assert cli.main([*args, "--epochs", "2"]) == 0  # the same command, more epochs: resumes
     assert "resuming from" in capsys.readouterr().out
     assert fitting.read_state(tmp_path / "gan.run")["epoch"] == 2
+
+
+def test_standard_keras_callbacks_see_the_generators_optimizer(tmp_path):
+    """``model.optimizer`` is the generator's: Keras' own callbacks that read it just work."""
+    halve = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 2e-4 / 2**epoch)
+    history = fitting.train_gan(
+        tiny_generator(), tiny_data(), None, 2, tmp_path, discriminator=small_discriminator(),
+        extra=[halve], verbose=0,
+    )  # fmt: skip
+    model = history.gan
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-4)  # epoch 2: halved
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(2e-4)  # its own, untouched
+    # each optimizer holds state for its own network only (Adam: 2 slots per weight + counters)
+    n_g, n_d = (
+        len(model.generator.trainable_variables),
+        len(model.discriminator.trainable_variables),
+    )
+    assert len(model.optimizer.variables) == 2 * n_g + 2
+    assert len(model.d_optimizer.variables) == 2 * n_d + 2
