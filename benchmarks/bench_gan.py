@@ -84,11 +84,10 @@ def held_out(size: int, seed: int, val_fraction: float) -> np.ndarray:
 
 def score(model, truth: np.ndarray) -> dict[str, float]:
     """PSNR and colourfulness gap of a loaded model on held-out pictures ``truth``."""
-    from colorize_lib import color, metrics
+    from colorize_lib import infer, metrics
 
-    L_norm, _ab = color.rgb_to_model(truth.astype("float32") / 255.0)  # [N, S, S, 1]
-    ab_pred = model.predict(np.asarray(L_norm), batch_size=32, verbose=0)  # [N, S, S, 2]
-    pred = np.clip(np.asarray(color.model_to_rgb(np.asarray(L_norm), ab_pred)), 0, 1)
+    # the chapters' colorize path and gamut rule (out-of-gamut colours lose saturation)
+    pred = infer.colorize_batch(model, truth).astype("float32") / 255.0  # [N, S, S, 3]
     truth01 = truth.astype("float32") / 255.0
     gap = metrics.colorfulness_gap(pred, truth01, per_image=True)  # [N], signed
     return {

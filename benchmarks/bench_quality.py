@@ -4,7 +4,7 @@
                                        [--n 300] [--val-split] [--name quality]
 
 Each photo is cropped to its centred square and resized to ``--size``; every model colorizes
-it from its lightness (``report.colorize_batch``: ab predicted at the model's working size and
+it from its lightness (``infer.colorize_batch``: ab predicted at the model's working size and
 put on the photo's own L). The table gives PSNR, SSIM, mean ab error, colourfulness, its gap to
 the truth and the AUC of the ab-accuracy curve (``colorize_lib.metrics``), and goes with the
 machine and the pictures/s of each model to ``benchmarks/results/<name>.json``.
@@ -31,9 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import peak_memory_mb, write_result  # noqa: E402
 
-from colorize_lib import metrics, report  # noqa: E402
-
-SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+from colorize_lib import infer, metrics, pictures  # noqa: E402
 
 
 def list_pictures(folder: str | Path) -> list[Path]:
@@ -41,9 +39,11 @@ def list_pictures(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise SystemExit(f"--folder {folder} is not a folder: give a folder of photos.")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES)
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in pictures.IMAGE_EXTENSIONS)
     if not files:
-        raise SystemExit(f"No pictures ({', '.join(sorted(SUFFIXES))}) in {folder}.")
+        raise SystemExit(
+            f"No pictures ({', '.join(sorted(pictures.IMAGE_EXTENSIONS))}) in {folder}."
+        )
     return files
 
 
@@ -64,19 +64,14 @@ def validation_split(args) -> tuple[np.ndarray, np.ndarray]:
 
 def load_pictures(files: list[Path], size: int, n: int) -> tuple[np.ndarray, int]:
     """Up to ``n`` pictures as ``uint8 [n, size, size, 3]``; unreadable files are skipped, counted."""
-    from PIL import Image
-
     pics, skipped = [], 0
     for path in files:
         if len(pics) == n:
             break
         try:
-            with Image.open(path) as im:
-                rgb = np.asarray(im.convert("RGB"))
-        except OSError:
+            pics.append(pictures.read_square(path, size)[0])  # the sources' decoding rules
+        except pictures.ImageReadError:
             skipped += 1
-            continue
-        pics.append(report.center_crop(rgb, size))
     if not pics:
         raise SystemExit("None of the pictures could be read.")
     return np.stack(pics), skipped
@@ -113,12 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     speed, precision = {}, {}
     for path in args.models:
-        from colorize_lib import infer
-
         model = infer.load_model(path)
-        report.colorize_batch(model, truth[:2])  # warm up (builds the predict function)
+        infer.colorize_batch(model, truth[:2])  # warm up (traces the prediction once)
         t0 = time.perf_counter()
-        predictions[Path(path).stem] = report.colorize_batch(model, truth)
+        predictions[Path(path).stem] = infer.colorize_batch(model, truth)
         speed[Path(path).stem] = round(len(truth) / (time.perf_counter() - t0), 1)
         precision[Path(path).stem] = getattr(model.dtype_policy, "name", str(model.dtype_policy))
 

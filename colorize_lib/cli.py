@@ -280,15 +280,42 @@ def run_generate(args) -> int:
 
 
 def add_colorize(p: argparse.ArgumentParser) -> None:
-    from colorize_lib import infer
-
-    infer.add_arguments(p)
+    p.description = (
+        "Colorize photos at their full resolution with a trained U-Net. Writes one PNG per "
+        "input (same name, .png) to --out; folders are searched recursively and their "
+        "sub-folders kept. Unreadable inputs are reported at the end; the others are still done."
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="picture files or folders")
+    p.add_argument("--model", default="unet.keras", help="the trained model (from 'train')")
+    p.add_argument("--out", default="colorized", help="folder for the colorized PNGs")
+    p.add_argument(
+        "--size",
+        type=int,
+        default=None,
+        help="working size of the network; default: the size it was trained at",
+    )
 
 
 def run_colorize(args) -> int:
     from colorize_lib import infer
 
-    return infer.main(args)
+    jobs = infer.find_inputs(args.inputs)
+    if not jobs:
+        print(f"error: no pictures found in {', '.join(args.inputs)}")
+        return 2
+    try:
+        model = infer.load_model(args.model)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}")
+        return 2
+    written, failed = infer.colorize_files(model, jobs, Path(args.out), size=args.size)
+    print(f"colorized {len(written)} of {len(jobs)} pictures into {args.out}/")
+    if failed:
+        print(f"{len(failed)} could not be colorized:")
+        for src, why in failed:
+            print(f"  {src}: {why}")
+        return 1
+    return 0
 
 
 # command -> (one-line help, add its options, run it)

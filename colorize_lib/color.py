@@ -1,14 +1,17 @@
 """Colour: RGB to gray rules, RGB <-> Lab (TensorFlow and NumPy), and Lab scaled for the network.
 
-Three groups of tools, all on RGB pictures as the rest of the library stores them
+Four groups of tools, all on RGB pictures as the rest of the library stores them
 (``uint8`` ``[..., 3]`` or float in ``[0, 1]``):
 
-- **Gray rules** (chapter 1): ``GRAY_RULES``, ``RULE_INFO``, ``to_gray``; and the exact count of
-  how many of the 2^24 8-bit colours share each gray level (chapter 2): ``gray_level_counts``,
-  ``colors_with_gray``.
+- **Gray rules** (chapter 1): ``GRAY_RULES``, ``RULE_INFO``, ``to_gray``, ``quantize``. (How many
+  colours share each gray level, chapter 2, is counted in ``gray_counts``.)
 - **Lab** (D65 white, sRGB primaries, the same numbers as ``skimage.color.rgb2lab``):
   ``rgb_to_lab`` / ``lab_to_rgb`` in TensorFlow ops (batched, float32, differentiable, usable in
   ``tf.data`` and ``tf.function``) and ``rgb_to_lab_np`` / ``lab_to_rgb_np`` in pure NumPy.
+- **The gamut rule** for colorized pictures: ``lab_to_rgb_keep_L``. A predicted colour that sRGB
+  cannot show loses saturation, never lightness. (``lab_to_rgb_np`` and ``lab_to_rgb`` clip
+  each channel, as scikit-image does: right for figures, wrong for a colorization, whose
+  lightness is the photo's own.)
 - **What the network sees**: ``L_norm = L / 50 - 1`` in ``[-1, 1]`` (``[..., 1]``) and
   ``ab_norm = ab / 110`` (``[..., 2]``): ``split_lab``, ``merge_lab``, ``rgb_to_model``,
   ``model_to_rgb``.
@@ -19,7 +22,6 @@ this module (all that chapters 1 and 2 need) loads in milliseconds.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -111,6 +113,11 @@ def _lab_f_inv(t: np.ndarray) -> np.ndarray:
     return np.where(t > _LAB_DELTA, t**3, (t - 16.0 / 116.0) / _LAB_KAPPA)
 
 
+def L_from_Y(y: Any) -> np.ndarray:
+    """CIE lightness ``L`` in [0, 100] from relative luminance ``Y`` (white = 1), any shape."""
+    return 116.0 * _lab_f(np.asarray(y)) - 16.0
+
+
 # ----------------------------------------------------------------------------------------------
 # Gray rules (NumPy): RGB [..., 3] -> gray [...] in [0, 1]
 # ----------------------------------------------------------------------------------------------
@@ -152,7 +159,7 @@ def gray_cie_lstar(rgb: Any) -> np.ndarray:
     """CIE L* / 100 (perceived lightness; exactly Lab's L channel divided by 100)."""
     x = as_float_rgb(rgb)
     y = _weighted(srgb_to_linear(x), tuple(XYZ_FROM_RGB[1]))  # Y, white = 1
-    return (116.0 * _lab_f(y) - 16.0) / 100.0
+    return L_from_Y(y) / 100.0
 
 
 GRAY_RULES: dict[str, Callable[[Any], np.ndarray]] = {
@@ -229,92 +236,6 @@ def quantize(gray: Any, levels: int = 256) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------------
-# How many colours share each gray level (chapter 2)
-# ----------------------------------------------------------------------------------------------
-
-
-def all_colors(bits: int = 8, r_values: Any = None) -> np.ndarray:
-    """Every RGB colour with ``bits`` bits per channel, as ``uint8`` ``[N, 3]`` in 0..255.
-
-    Ordered by (R, G, B), so colour ``(r, g, b)`` sits at index ``(r << 2*bits) | (g << bits) | b``
-    (indices of the ``bits``-bit values). ``r_values`` restricts R to those indices.
-    """
-    n = 1 << bits
-    values = np.round(np.arange(n) * 255.0 / (n - 1)).astype(np.uint8)  # [n] 8-bit values
-    r_idx = np.arange(n) if r_values is None else np.asarray(r_values)
-    r, g, b = np.meshgrid(values[r_idx], values, values, indexing="ij")  # [nr, n, n] each
-    return np.stack([r.ravel(), g.ravel(), b.ravel()], axis=-1)  # [nr*n*n, 3]
-
-
-@functools.lru_cache(maxsize=4)
-def _levels_of_all_colors(rule: str, levels: int, bits: int) -> np.ndarray:
-    n = 1 << bits
-    out = np.empty(n**3, dtype=np.uint16)  # [n^3] gray level of every colour
-    chunk = max(1, (1 << 20) // (n * n))  # about a million colours at a time
-    for r0 in range(0, n, chunk):
-        r_idx = np.arange(r0, min(n, r0 + chunk))
-        rgb = all_colors(bits, r_idx)  # [chunk*n*n, 3] uint8
-        out[r0 * n * n : (r0 + len(r_idx)) * n * n] = quantize(to_gray(rgb, rule), levels)
-    out.flags.writeable = False
-    return out
-
-
-def gray_levels_of_all_colors(rule: str = "bt601", levels: int = 256, bits: int = 8) -> np.ndarray:
-    """Gray level of every colour, in ``all_colors(bits)`` order: ``uint16`` ``[2^(3*bits)]``.
-
-    Computed in chunks of about a million colours (a second or two for 2^24) and cached.
-    """
-    if rule not in GRAY_RULES:
-        raise ValueError(f"Unknown gray rule {rule!r}. Choose one of: {', '.join(GRAY_RULES)}.")
-    if not 1 <= bits <= 8 or levels < 2:
-        raise ValueError(f"Need 1 <= bits <= 8 and levels >= 2, got bits={bits}, levels={levels}.")
-    return _levels_of_all_colors(rule, int(levels), int(bits))
-
-
-def gray_level_counts(rule: str = "bt601", levels: int = 256, bits: int = 8) -> np.ndarray:
-    """Exact number of colours that map to each gray level: ``int64`` ``[levels]``.
-
-    With the defaults: how many of the 2^24 8-bit RGB colours round to each 8-bit gray under
-    ``rule`` (the counts sum to 16,777,216).
-    """
-    lv = gray_levels_of_all_colors(rule, levels, bits)
-    return np.bincount(lv, minlength=levels).astype(np.int64)
-
-
-def colors_with_gray(
-    level: int,
-    rule: str = "bt601",
-    max_colors: int | None = None,
-    seed: int = 0,
-    levels: int = 256,
-    bits: int = 8,
-) -> np.ndarray:
-    """The colours whose gray (under ``rule``) rounds to ``level``: ``uint8`` ``[N, 3]``.
-
-    All of them by default (ordered by R, G, B); with ``max_colors`` a random sample of that
-    many (seeded, without replacement), sorted by hue so that a patch grid reads well.
-    """
-    if not 0 <= level < levels:
-        raise ValueError(f"level must be in 0..{levels - 1}, got {level}.")
-    idx = np.flatnonzero(gray_levels_of_all_colors(rule, levels, bits) == level)  # [N]
-    if max_colors is not None and len(idx) > max_colors:
-        rng = np.random.default_rng(seed)
-        idx = np.sort(rng.choice(idx, size=max_colors, replace=False))
-    n = 1 << bits
-    values = np.round(np.arange(n) * 255.0 / (n - 1)).astype(np.uint8)
-    rgb = np.stack([values[idx // (n * n)], values[(idx // n) % n], values[idx % n]], axis=-1)
-    if max_colors is not None:
-        rgb = rgb[np.argsort(_hue(rgb), kind="stable")]
-    return rgb
-
-
-def _hue(rgb: np.ndarray) -> np.ndarray:
-    """Hue angle in the ab plane (for sorting colour patches)."""
-    lab = rgb_to_lab_np(rgb)
-    return np.arctan2(lab[..., 2], lab[..., 1])
-
-
-# ----------------------------------------------------------------------------------------------
 # Lab in NumPy
 # ----------------------------------------------------------------------------------------------
 
@@ -337,12 +258,12 @@ def rgb_to_lab_np(rgb: Any) -> np.ndarray:
 
 
 def _lab_to_linear_np(lab: np.ndarray) -> np.ndarray:
-    """Lab [..., 3] float64 -> linear RGB [..., 3], unclipped (may leave [0, 1])."""
+    """Lab [..., 3] float -> linear RGB [..., 3] of the same dtype, unclipped (may leave [0, 1])."""
     fy = (lab[..., 0] + 16.0) / 116.0
     fx = fy + lab[..., 1] / 500.0
     fz = np.maximum(fy - lab[..., 2] / 200.0, 0.0)  # skimage sets negative z to 0
-    xyz = _lab_f_inv(np.stack([fx, fy, fz], axis=-1)) * WHITE_D65  # [..., 3]
-    return xyz @ RGB_FROM_XYZ.T
+    xyz = _lab_f_inv(np.stack([fx, fy, fz], axis=-1)) * WHITE_D65.astype(lab.dtype)  # [..., 3]
+    return xyz @ RGB_FROM_XYZ.T.astype(lab.dtype)
 
 
 def _check_lab(lab: Any) -> np.ndarray:
@@ -362,22 +283,37 @@ def lab_to_rgb_np(lab: Any) -> np.ndarray:
 
 def lab_in_gamut(lab: Any, tol: float = 1e-6) -> np.ndarray:
     """True where a Lab colour ``[..., 3]`` is a real sRGB colour (no clipping needed): ``[...]``."""
-    lab = _check_lab(lab)
-    fz = (lab[..., 0] + 16.0) / 116.0 - lab[..., 2] / 200.0
-    lin = _lab_to_linear_np(lab.astype(np.float64))
+    lab = _check_lab(lab).astype(np.float64)
+    return _fits(lab, _lab_to_linear_np(lab), tol)
+
+
+def _fits(lab: np.ndarray, lin: np.ndarray, tol: float) -> np.ndarray:
+    """``[...]`` True where Lab ``[..., 3]`` (with its linear RGB ``lin``) is inside sRGB."""
+    fz = (lab[..., 0] + 16.0) / 116.0 - lab[..., 2] / 200.0  # below 0: no real colour
     return np.all((lin >= -tol) & (lin <= 1 + tol), axis=-1) & (fz >= 0)
 
 
-def ab_plane(L: float, n: int = 201, ab_max: float = 110.0) -> tuple[np.ndarray, np.ndarray]:
-    """Every colour of lightness ``L`` on an ``n`` x ``n`` grid of (a, b) in ``[-ab_max, ab_max]``.
+def lab_to_rgb_keep_L(lab: Any, steps: int = 10, tol: float = 1e-4) -> np.ndarray:
+    """Lab ``[..., 3]`` -> sRGB ``uint8 [..., 3]``: out-of-gamut colours lose saturation, never L.
 
-    Returns ``(rgb [n, n, 3] float in [0, 1], in_gamut [n, n] bool)``; row 0 is ``b = +ab_max``
-    (yellow up), column 0 is ``a = -ab_max`` (green left), as the ab plane is usually drawn.
+    The book's one gamut rule for colorized pictures. Gray (a = b = 0) always fits, so for each
+    colour that does not, a bisection of ``steps`` halvings finds the largest ``t`` in [0, 1] for
+    which ``(L, t*a, t*b)`` fits. Computed in float32.
     """
-    ab = np.linspace(-ab_max, ab_max, n)
-    a, b = np.meshgrid(ab, ab[::-1])  # [n, n] each
-    lab = np.stack([np.full_like(a, L), a, b], axis=-1)  # [n, n, 3]
-    return lab_to_rgb_np(lab), lab_in_gamut(lab)
+    lab = _check_lab(lab).astype(np.float32)
+    lin = _lab_to_linear_np(lab)  # [..., 3]
+    bad = ~_fits(lab, lin, tol)  # [...]
+    if bad.any():
+        lab_bad = lab[bad]  # [n, 3]
+        lo, hi = np.zeros(len(lab_bad), np.float32), np.ones(len(lab_bad), np.float32)  # [n]
+        for _ in range(steps):
+            mid = (lo + hi) / 2
+            scaled = lab_bad * np.stack([np.ones_like(mid), mid, mid], axis=-1)  # [n, 3]
+            ok = _fits(scaled, _lab_to_linear_np(scaled), tol)
+            lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+        lin[bad] = _lab_to_linear_np(lab_bad * np.stack([np.ones_like(lo), lo, lo], axis=-1))
+    srgb = linear_to_srgb(np.clip(lin, 0.0, 1.0))
+    return np.round(srgb * 255.0).astype(np.uint8)
 
 
 # ----------------------------------------------------------------------------------------------

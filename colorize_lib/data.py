@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import profiles, sources
+from . import pictures, profiles, sources
 
 VAL_START = 1_000_000  # procedural validation pictures are synth pictures VAL_START, VAL_START+1...
 
@@ -68,7 +68,7 @@ def real_photos(size: int | None = None, kind: str = "outdoor") -> dict[str, np.
     photos = sources.bundled_photos(kind)
     if size is None:
         return photos
-    return {name: sources.square(img, size) for name, img in photos.items()}
+    return {name: pictures.center_crop(img, size) for name, img in photos.items()}
 
 
 def _file_key(path: Path) -> str:

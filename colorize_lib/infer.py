@@ -13,64 +13,50 @@ input. Only ``L`` is ever full-size in float; ``ab`` stays small until the last 
 conversion back to RGB runs in bands of rows, so a 2048x1536 photo needs little memory.
 
 Where a predicted colour lies outside what sRGB can show, its saturation is reduced (``a`` and
-``b`` scaled towards 0) until it fits: the lightness is never changed to make a colour fit.
+``b`` scaled towards 0) until it fits: the lightness is never changed to make a colour fit
+(``color.lab_to_rgb_keep_L``, the book's one gamut rule).
+
+This is the book's one colorize path: ``colorize`` (one picture), ``colorize_batch`` (many: the
+small ``L``'s are predicted in batches) and ``colorize_files`` (the command line's work) all go
+through ``colorize_batch``. Prediction is one ``tf.function`` per (model, working size) with the
+input signature ``[None, s, s, 1]``: traced once, then reused for every picture and batch size.
 
 Command line: ``python -m colorize_lib colorize INPUT... --model unet.keras --out DIR``.
 """
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Iterable
+import weakref
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
 
-from colorize_lib import color
+from colorize_lib import color, pictures
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif"}
 DEFAULT_WORKING_SIZE = 256  # for models built without a fixed size
 _BAND = 256  # rows converted to RGB at a time
 
+# model -> {working size: tf.function}. Weak keys: a model that is gone takes its function along.
+_PREDICTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
 
 # ----------------------------------------------------------------------------------------------
-# Reading pictures
+# Lightness
 # ----------------------------------------------------------------------------------------------
-
-
-def read_image(path: str | Path) -> np.ndarray:
-    """A picture file as ``uint8 [H, W, 3]`` (colour) or ``float32 [H, W]`` in [0, 1] (gray).
-
-    EXIF orientation is applied (a portrait photo from a phone comes out upright); 16-bit gray
-    files keep their 16 bits; palette, alpha and CMYK pictures become RGB.
-    """
-    with Image.open(path) as im:
-        im = ImageOps.exif_transpose(im)
-        if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-            arr = np.asarray(im).astype(np.float32)
-            top = 65535.0 if im.mode != "I" or arr.max() > 255 else 255.0
-            return np.clip(arr / top, 0.0, 1.0)  # [H, W]
-        if im.mode in ("L", "LA", "1"):
-            return np.asarray(im.convert("L"), dtype=np.float32) / 255.0  # [H, W]
-        if im.mode == "F":
-            return np.clip(np.asarray(im, dtype=np.float32), 0.0, 1.0)
-        return np.asarray(im.convert("RGB"))  # [H, W, 3] uint8
 
 
 def lightness(image: Any) -> np.ndarray:
     """CIE ``L`` in [0, 100] of a picture, ``float32 [H, W]``.
 
-    Colour: ``uint8``/``uint16``/float ``[H, W, 3]`` (the L of its Lab colour). Gray: ``[H, W]`` or
-    ``[H, W, 1]``, read as the sRGB gray R = G = B, so a colour photo and its gray version have
-    the same L.
+    Colour: ``uint8``/``uint16``/float ``[H, W, 3]`` (the L of its Lab colour; a 4th, alpha
+    channel is ignored). Gray: ``[H, W]`` or ``[H, W, 1]``, read as the sRGB gray R = G = B, so a
+    colour photo and its gray version have the same L.
     """
     img = np.asarray(image)
-    if img.ndim == 3 and img.shape[-1] == 1:
-        img = img[..., 0]
-    if img.ndim == 3 and img.shape[-1] == 4:
-        img = img[..., :3]
+    if img.ndim == 3 and img.shape[-1] in (1, 4):
+        img = img[..., 0] if img.shape[-1] == 1 else img[..., :3]
     if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[-1] != 3):
         raise ValueError(
             f"Expected a picture [H, W], [H, W, 1] or [H, W, 3], got shape {img.shape}."
@@ -83,7 +69,7 @@ def lightness(image: Any) -> np.ndarray:
     for r in range(0, img.shape[0], _BAND):
         band = color.srgb_to_linear(img[r : r + _BAND])
         y = band @ w if band.ndim == 3 else band  # [b, W] relative luminance
-        out[r : r + _BAND] = _L_from_Y(y)
+        out[r : r + _BAND] = color.L_from_Y(y)
     return out
 
 
@@ -101,11 +87,60 @@ def _to_unit_float(img: np.ndarray) -> np.ndarray:
     )
 
 
-def _L_from_Y(y: np.ndarray) -> np.ndarray:
-    eps, kappa = 0.008856, 903.3
-    return np.where(y > eps, 116.0 * np.cbrt(np.maximum(y, eps)) - 16.0, kappa * y).astype(
-        np.float32
-    )
+# ----------------------------------------------------------------------------------------------
+# Predicting ab
+# ----------------------------------------------------------------------------------------------
+
+
+def working_size(model, size: int | None = None) -> int:
+    """``size`` if given, else the size the model was built for, else ``DEFAULT_WORKING_SIZE``."""
+    if size:
+        return int(size)
+    built = model.input_shape[1]
+    return int(built) if built else DEFAULT_WORKING_SIZE
+
+
+class _Predict:
+    """``model(L_norm)`` as float32, holding the model weakly (the cache must not keep it alive).
+
+    A callable object rather than a closure: TensorFlow counts traces per Python function code,
+    so closures made for six models look like one function retraced six times and trigger its
+    "excessive retracing" warning; each ``_Predict`` counts on its own.
+    """
+
+    def __init__(self, model):
+        self.model = weakref.ref(model)
+
+    def __call__(self, L_norm):  # [B, s, s, 1] -> [B, s, s, 2]
+        import tensorflow as tf
+
+        return tf.cast(self.model()(L_norm, training=False), tf.float32)
+
+
+def predictor(model, size: int):
+    """The model's prediction ``L_norm [B, s, s, 1] -> ab_norm [B, s, s, 2]`` as a ``tf.function``.
+
+    Made once per (model, working size) and cached; its input signature ``[None, s, s, 1]`` makes
+    TensorFlow trace it once, whatever the batch size (``model.predict`` pays its set-up cost on
+    every call). ``predictor(...).experimental_get_tracing_count()`` says how often it was traced.
+    """
+    import tensorflow as tf
+
+    per_model = _PREDICTORS.setdefault(model, {})
+    if size not in per_model:
+        signature = [tf.TensorSpec([None, size, size, 1], tf.float32)]
+        per_model[size] = tf.function(_Predict(model), input_signature=signature)
+    return per_model[size]
+
+
+def _predict_ab(model, L_small: np.ndarray, batch_size: int) -> np.ndarray:
+    """``ab`` (Lab units) for small lightness pictures ``L_small [N, s, s]``: ``[N, s, s, 2]``."""
+    predict = predictor(model, L_small.shape[1])
+    L_norm = (L_small / color.L_SCALE - 1.0)[..., None].astype(np.float32)  # [N, s, s, 1]
+    ab_norm = [
+        predict(L_norm[i : i + batch_size]).numpy() for i in range(0, len(L_norm), batch_size)
+    ]
+    return np.concatenate(ab_norm) * color.AB_SCALE  # [N, s, s, 2]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -113,62 +148,37 @@ def _L_from_Y(y: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 
 
-def working_size(model) -> int:
-    """The size the model was trained at (its input size), or ``DEFAULT_WORKING_SIZE``."""
-    size = model.input_shape[1]
-    return int(size) if size else DEFAULT_WORKING_SIZE
+def _recombine(L: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
+    """Full-size ``L [H, W]`` + small ``ab [s, s, 2]`` (enlarged, bicubic) -> ``uint8 [H, W, 3]``."""
+    H, W = L.shape
+    ab = pictures.resize(ab_small, W, H, "bicubic")  # [H, W, 2]
+    out = np.empty((H, W, 3), np.uint8)
+    for r in range(0, H, _BAND):  # convert in bands of rows: small temporaries
+        lab = np.concatenate([L[r : r + _BAND, :, None], ab[r : r + _BAND]], axis=-1)
+        out[r : r + _BAND] = color.lab_to_rgb_keep_L(lab)  # [band, W, 3]
+    return out
 
 
-def _resize(channel: np.ndarray, width: int, height: int, resample) -> np.ndarray:
-    """Resize one float32 channel ``[h, w]`` with PIL (antialiased when shrinking)."""
-    im = Image.fromarray(np.ascontiguousarray(channel, dtype=np.float32), mode="F")
-    return np.asarray(im.resize((width, height), resample=resample), dtype=np.float32)
+def colorize_batch(
+    model, images: Sequence[Any], size: int | None = None, batch_size: int = 32
+) -> np.ndarray | list[np.ndarray]:
+    """Colorize many pictures, each at its own resolution: ``uint8 [H, W, 3]`` each.
 
-
-def predict_ab(model, L: np.ndarray, size: int | None = None) -> np.ndarray:
-    """``ab`` (Lab units) predicted at the working size for a full-size ``L [H, W]``: ``[s, s, 2]``."""
-    size = size or working_size(model)
-    L_small = _resize(L, size, size, Image.Resampling.LANCZOS)  # [s, s] antialiased
-    L_norm = (L_small / color.L_SCALE - 1.0)[None, ..., None]  # [1, s, s, 1]
-    ab_norm = np.asarray(model.predict(L_norm, verbose=0), np.float32)[0]  # [s, s, 2]
-    return ab_norm * color.AB_SCALE
-
-
-def lab_to_rgb_keep_L(L: np.ndarray, a: np.ndarray, b: np.ndarray, steps: int = 10) -> np.ndarray:
-    """Lab -> RGB ``uint8``; out-of-gamut colours lose saturation, never lightness.
-
-    ``L, a, b``: ``float32 [h, w]``. Gray (a = b = 0) always fits, so for each pixel that does
-    not fit, a bisection finds the largest factor ``t`` in [0, 1] for which ``L, t*a, t*b`` fits.
+    ``images``: an array ``[N, H, W, 3]`` / ``[N, H, W]`` (then an array ``[N, H, W, 3]`` comes
+    back) or a list of pictures of any sizes (then a list). Each picture as in ``colorize``. The
+    small ``L``'s are predicted ``batch_size`` at a time; the result equals ``colorize`` picture
+    by picture.
     """
-    t = np.ones_like(L)  # [h, w]
-    lin = _lab_to_linear(L, a, b)  # [h, w, 3]
-    bad = ~_fits(lin)
-    if bad.any():
-        lo = np.zeros(int(bad.sum()), np.float32)
-        hi = np.ones_like(lo)
-        Lb, ab_, bb = L[bad], a[bad], b[bad]
-        for _ in range(steps):
-            mid = (lo + hi) / 2
-            ok = _fits(_lab_to_linear(Lb, mid * ab_, mid * bb))
-            lo = np.where(ok, mid, lo)
-            hi = np.where(ok, hi, mid)
-        t[bad] = lo
-        lin[bad] = _lab_to_linear(Lb, lo * ab_, lo * bb)
-    srgb = color.linear_to_srgb(np.clip(lin, 0.0, 1.0))
-    return np.round(srgb * 255.0).astype(np.uint8)  # [h, w, 3]
-
-
-def _fits(lin: np.ndarray, tol: float = 1e-4) -> np.ndarray:
-    return ((lin >= -tol) & (lin <= 1.0 + tol)).all(axis=-1)
-
-
-def _lab_to_linear(L: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Lab -> linear RGB ``[..., 3]`` (not clipped), float32."""
-    fy = (L + 16.0) / 116.0
-    f = np.stack([fy + a / 500.0, fy, fy - b / 200.0], axis=-1)  # [..., 3]
-    xyz = np.where(f > 6.0 / 29.0, f**3, (f - 16.0 / 116.0) * (3 * (6.0 / 29.0) ** 2))
-    xyz = xyz * color.WHITE_D65.astype(np.float32)
-    return (xyz @ color.RGB_FROM_XYZ.T.astype(np.float32)).astype(np.float32)
+    s = working_size(model, size)
+    out: list[np.ndarray] = []
+    for start in range(0, len(images), batch_size):
+        Ls = [lightness(img) for img in images[start : start + batch_size]]  # [H, W] each
+        L_small = np.stack([pictures.resize(L, s, s, "lanczos") for L in Ls])  # [B, s, s]
+        ab_small = _predict_ab(model, L_small, batch_size)  # [B, s, s, 2]
+        out += [_recombine(L, ab) for L, ab in zip(Ls, ab_small, strict=True)]
+    if not isinstance(images, np.ndarray):
+        return out
+    return np.stack(out) if out else np.zeros((0, *np.shape(images)[1:3], 3), np.uint8)
 
 
 def colorize(model, image: Any, size: int | None = None) -> np.ndarray:
@@ -177,25 +187,37 @@ def colorize(model, image: Any, size: int | None = None) -> np.ndarray:
     ``image``: colour ``[H, W, 3]`` (made gray first) or gray ``[H, W]`` / ``[H, W, 1]``, as
     ``uint8``, ``uint16`` or float in [0, 1]. ``size``: working size (default: the model's).
     """
-    L = lightness(image)  # [H, W] full resolution, the only full-size float array
-    H, W = L.shape
-    ab_small = predict_ab(model, L, size)  # [s, s, 2]
-    out = np.empty((H, W, 3), np.uint8)
-    a_full = _resize(ab_small[..., 0], W, H, Image.Resampling.BICUBIC)  # [H, W]
-    b_full = _resize(ab_small[..., 1], W, H, Image.Resampling.BICUBIC)  # [H, W]
-    for r in range(0, H, _BAND):  # convert in bands of rows: small temporaries
-        rows = slice(r, r + _BAND)
-        out[rows] = lab_to_rgb_keep_L(L[rows], a_full[rows], b_full[rows])
-    return out
+    return colorize_batch(model, [image], size=size, batch_size=1)[0]
 
 
-def colorize_file(model, path: str | Path, out_path: str | Path) -> Path:
-    """Read ``path`` (EXIF orientation honoured), colorize it, write a PNG to ``out_path``."""
-    rgb = colorize(model, read_image(path))
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(rgb).save(out_path, format="PNG")
-    return out_path
+def colorize_files(
+    model,
+    jobs: Iterable[tuple[Path, Path]],
+    out_dir: str | Path,
+    size: int | None = None,
+    progress: bool = True,
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Colorize picture files into PNGs: ``jobs`` are ``(file, output name relative to out_dir)``.
+
+    Each file is read with ``pictures.read`` (EXIF orientation, 16-bit gray kept), colorized at
+    its full resolution and written atomically (``pictures.write_png``). A file that cannot be
+    read is recorded, not fatal. Returns ``(written paths, [(file, reason), ...] failed)``.
+    """
+    jobs, out_dir = list(jobs), Path(out_dir)
+    written: list[Path] = []
+    failed: list[tuple[Path, str]] = []
+    if progress:
+        from tqdm.auto import tqdm
+
+        jobs = tqdm(jobs, unit="photo", desc="colorizing")
+    for src, rel in jobs:
+        try:
+            rgb = colorize(model, pictures.read(src, keep_gray=True), size=size)
+        except (OSError, ValueError) as err:  # pictures.ImageReadError is a ValueError
+            failed.append((Path(src), f"{type(err).__name__}: {err}"))
+            continue
+        written.append(pictures.write_png(out_dir / rel, rgb))
+    return written, failed
 
 
 def load_model(path: str | Path):
@@ -219,6 +241,11 @@ def load_model(path: str | Path):
 # ----------------------------------------------------------------------------------------------
 
 
+# ----------------------------------------------------------------------------------------------
+# Command line: python -m colorize_lib colorize
+# ----------------------------------------------------------------------------------------------
+
+
 def find_inputs(inputs: Iterable[str | Path]) -> list[tuple[Path, Path]]:
     """``(file, relative output name)`` for files and (recursively) folders of pictures.
 
@@ -230,67 +257,11 @@ def find_inputs(inputs: Iterable[str | Path]) -> list[tuple[Path, Path]]:
         p = Path(item)
         if p.is_dir():
             files = sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
+                f
+                for f in p.rglob("*")
+                if f.is_file() and f.suffix.lower() in pictures.IMAGE_EXTENSIONS
             )
             found += [(f, f.relative_to(p).with_suffix(".png")) for f in files]
         else:
             found.append((p, Path(p.stem + ".png")))
     return found
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``python -m colorize_lib colorize``."""
-    parser.formatter_class = argparse.ArgumentDefaultsHelpFormatter
-    parser.description = (
-        "Colorize photos at their full resolution with a trained U-Net. Writes one PNG per "
-        "input (same name, .png) to --out; folders are searched recursively and their "
-        "sub-folders kept. Unreadable inputs are reported at the end; the others are still done."
-    )
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="picture files or folders")
-    parser.add_argument(
-        "--model", default="unet.keras", help="the trained model (from 'train' or a chapter)"
-    )
-    parser.add_argument("--out", default="colorized", help="folder for the colorized PNGs")
-    parser.add_argument(
-        "--size",
-        type=int,
-        default=None,
-        help="working size of the network; None means the size it was trained at",
-    )
-
-
-def main(args: argparse.Namespace) -> int:
-    """Run ``python -m colorize_lib colorize``; exit code 1 if any input failed."""
-    jobs = find_inputs(args.inputs)
-    if not jobs:
-        print(f"error: no pictures found in {', '.join(args.inputs)}")
-        return 2
-    try:
-        model = load_model(args.model)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"error: {err}")
-        return 2
-    out_dir = Path(args.out)
-    failed: list[tuple[Path, str]] = []
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        tqdm = None  # noqa: N806
-    progress = tqdm(jobs, unit="photo", desc="colorizing") if tqdm else jobs
-    for src, rel in progress:
-        try:
-            rgb = colorize(model, read_image(src), size=args.size)
-        except (OSError, ValueError, Image.DecompressionBombError) as err:
-            failed.append((src, f"{type(err).__name__}: {err}"))
-            continue
-        dst = out_dir / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(rgb).save(dst, format="PNG")
-    done = len(jobs) - len(failed)
-    print(f"colorized {done} of {len(jobs)} pictures into {out_dir}/")
-    if failed:
-        print(f"{len(failed)} could not be colorized:")
-        for src, why in failed:
-            print(f"  {src}: {why}")
-        return 1
-    return 0

@@ -13,14 +13,14 @@ a notebook shows it by leaving the returned ``Quiz`` as the last expression of a
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import html
-import io
 import uuid
 from typing import Any
 
 import numpy as np
+
+from colorize_lib import pictures
 
 SIDES = ("left", "right")
 
@@ -39,22 +39,6 @@ class Quiz:
 
     def _repr_html_(self) -> str:  # Jupyter, myst-nb and Colab display this
         return self.html
-
-
-def png_data_uri(img: Any) -> str:
-    """RGB ``[H, W, 3]`` (uint8 or float in [0, 1]) -> ``data:image/png;base64,...``."""
-    from PIL import Image
-
-    arr = np.asarray(img)
-    if arr.ndim != 3 or arr.shape[-1] != 3:
-        raise ValueError(f"Expected one RGB picture [H, W, 3], got shape {arr.shape}.")
-    if arr.dtype != np.uint8:
-        if arr.size and (np.nanmin(arr) < -1e-6 or np.nanmax(arr) > 1 + 1e-6):
-            raise ValueError("Float pictures must lie in [0, 1]; divide 0..255 values by 255.")
-        arr = np.round(np.clip(arr, 0, 1) * 255).astype(np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def make_quiz(
@@ -84,7 +68,7 @@ def make_quiz(
 
     rounds = []
     for i, side in enumerate(real_side):
-        uris = {side: png_data_uri(real[i]), _other(side): png_data_uri(fake[i])}
+        uris = {side: pictures.to_data_uri(real[i]), _other(side): pictures.to_data_uri(fake[i])}
         buttons = "".join(
             f'<button type="button" class="cq-pick" id="{quiz_id}-{i}-{s}" data-pair="{i}" '
             f'data-side="{s}" title="Pick the {s} picture">'

@@ -1,14 +1,12 @@
-"""Chapter 5's tools: colorizing held-out batches, and the figures of the evaluation.
+"""Chapter 5's tools: what a colorization gets wrong, and the figures of the evaluation.
 
-- ``colorize_batch``: a batch of RGB pictures -> the model's colorization at the same size
-  (the pictures' own lightness ``L``, the model's ``ab``; predicted at the model's working size
-  and enlarged when the pictures are larger: the full-resolution recombination of ``infer``).
-- ``naive_upscale``: the same model, but its low-resolution colour picture simply enlarged
-  (what one gets without the recombination: blurred edges).
+(Colorizing itself is ``infer.colorize_batch``; cropping is ``pictures.center_crop``.)
+
+- ``naive_upscale``: the model's low-resolution colour picture simply enlarged (what one gets
+  without ``infer``'s full-resolution recombination: blurred edges).
 - ``rotate_hue``, ``failure_pattern``: a vivid-but-wrong colorization, and one computed
   sentence on what went wrong in a picture.
 - ``picture_grid``, ``plot_ab_curves``, ``plot_metric_bars``: the figures of chapter 5.
-- ``train_at_size``: the short training runs of the resolution study.
 - ``benchmark_html``: the book's benchmark page from ``benchmarks/results/*.json``.
 
 Plots return the ``matplotlib`` figure and change no global settings.
@@ -21,89 +19,26 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
-from colorize_lib import color
+from colorize_lib import color, infer, pictures
 
 # ----------------------------------------------------------------------------------------------
-# Colorizing batches
+# What goes wrong
 # ----------------------------------------------------------------------------------------------
-
-
-def _model_size(model, default: int) -> int:
-    size = model.input_shape[1]
-    return int(size) if size else default
-
-
-def _resize_stack(x: np.ndarray, size: int, resample) -> np.ndarray:
-    """Resize float32 ``[N, h, w, C]`` to ``[N, size, size, C]``, channel by channel (PIL)."""
-    if x.shape[1] == size and x.shape[2] == size:
-        return x
-    out = np.empty((x.shape[0], size, size, x.shape[-1]), np.float32)
-    for i in range(x.shape[0]):
-        for c in range(x.shape[-1]):
-            im = Image.fromarray(np.ascontiguousarray(x[i, ..., c], np.float32), mode="F")
-            out[i, ..., c] = np.asarray(im.resize((size, size), resample=resample), np.float32)
-    return out
-
-
-def predict_ab(model, rgb: Any, batch_size: int = 32) -> np.ndarray:
-    """``ab`` (Lab units) the model predicts for square pictures ``[N, H, W, 3]``: ``[N, s, s, 2]``.
-
-    The pictures' ``L`` is shrunk (antialiased) to the model's working size ``s`` when they are
-    larger; ``s`` is the pictures' size for a model built without a fixed size.
-    """
-    rgb = np.asarray(rgb)
-    if rgb.ndim != 4 or rgb.shape[-1] != 3 or rgb.shape[1] != rgb.shape[2]:
-        raise ValueError(f"Expected square RGB pictures [N, H, H, 3], got shape {rgb.shape}.")
-    L = color.rgb_to_lab_np(color.as_float_rgb(rgb).astype(np.float32))[..., :1]  # [N, H, W, 1]
-    size = _model_size(model, rgb.shape[1])
-    L_small = _resize_stack(L, size, Image.Resampling.LANCZOS)  # [N, s, s, 1]
-    ab_norm = model.predict(L_small / color.L_SCALE - 1.0, batch_size=batch_size, verbose=0)
-    return np.asarray(ab_norm, np.float32) * color.AB_SCALE  # [N, s, s, 2]
-
-
-def colorize_batch(model, rgb: Any, batch_size: int = 32) -> np.ndarray:
-    """The model's colorization of ``[N, H, H, 3]`` pictures, ``uint8`` at the SAME size.
-
-    Lightness is the pictures' own, at full resolution; ``ab`` is predicted at the model's size
-    and enlarged (bicubic) when needed. Colours outside sRGB lose saturation, never lightness.
-    """
-    from colorize_lib import infer
-
-    rgb = np.asarray(rgb)
-    lab = color.rgb_to_lab_np(color.as_float_rgb(rgb).astype(np.float32))  # [N, H, W, 3]
-    ab = _resize_stack(predict_ab(model, rgb, batch_size), rgb.shape[1], Image.Resampling.BICUBIC)
-    return infer.lab_to_rgb_keep_L(lab[..., 0], ab[..., 0], ab[..., 1])  # [N, H, W, 3]
 
 
 def naive_upscale(model, rgb: Any, batch_size: int = 32) -> np.ndarray:
     """The model's colour picture made at its working size, then enlarged as a whole (bicubic).
 
-    The contrast to ``colorize_batch``: here the lightness is the shrunk one, so the enlarged
-    picture is blurred; there the full-resolution ``L`` keeps every edge.
+    ``rgb``: pictures ``[N, H, W, 3]``. The contrast to ``infer.colorize_batch``: here the
+    lightness is the shrunk one, so the enlarged picture is blurred; there the full-resolution
+    ``L`` keeps every edge.
     """
-    from colorize_lib import infer
-
     rgb = np.asarray(rgb)
-    ab = predict_ab(model, rgb, batch_size)  # [N, s, s, 2]
-    size = ab.shape[1]
-    L = color.rgb_to_lab_np(color.as_float_rgb(rgb).astype(np.float32))[..., :1]
-    L_small = _resize_stack(L, size, Image.Resampling.LANCZOS)  # [N, s, s, 1]
-    small = infer.lab_to_rgb_keep_L(L_small[..., 0], ab[..., 0], ab[..., 1])  # [N, s, s, 3]
-    big = _resize_stack(small.astype(np.float32) / 255.0, rgb.shape[1], Image.Resampling.BICUBIC)
-    return np.round(np.clip(big, 0, 1) * 255).astype(np.uint8)
-
-
-def center_crop(img: np.ndarray, size: int | None = None) -> np.ndarray:
-    """The largest centred square of ``img [H, W, 3]``, resized to ``size`` if given (uint8)."""
-    h, w = img.shape[:2]
-    s = min(h, w)
-    top, left = (h - s) // 2, (w - s) // 2
-    crop = np.asarray(img)[top : top + s, left : left + s]
-    if size is not None and size != s:
-        crop = np.asarray(Image.fromarray(crop).resize((size, size), Image.Resampling.LANCZOS))
-    return crop
+    H, W, s = rgb.shape[1], rgb.shape[2], infer.working_size(model)
+    small = np.stack([pictures.resize(img, s, s, "lanczos") for img in rgb])  # [N, s, s, 3]
+    small = infer.colorize_batch(model, small, batch_size=batch_size)  # [N, s, s, 3]
+    return np.stack([pictures.resize(img, W, H, "bicubic") for img in small])  # [N, H, W, 3]
 
 
 def rotate_hue(rgb: Any, degrees: float) -> np.ndarray:
@@ -112,13 +47,11 @@ def rotate_hue(rgb: Any, degrees: float) -> np.ndarray:
     Lightness and chroma stay; only the hue changes (sky blue -> green, leaves -> purple): a
     colorization that is as vivid as the truth and wrong everywhere.
     """
-    from colorize_lib import infer
-
     lab = color.rgb_to_lab_np(color.as_float_rgb(np.asarray(rgb)).astype(np.float32))
     t = np.deg2rad(degrees)
     a = lab[..., 1] * np.cos(t) - lab[..., 2] * np.sin(t)
     b = lab[..., 1] * np.sin(t) + lab[..., 2] * np.cos(t)
-    return infer.lab_to_rgb_keep_L(lab[..., 0], a.astype(np.float32), b.astype(np.float32))
+    return color.lab_to_rgb_keep_L(np.stack([lab[..., 0], a, b], axis=-1))
 
 
 def failure_pattern(pred: Any, truth: Any) -> str:
@@ -242,6 +175,7 @@ BENCHMARKS = {  # results/<name>.json -> title, in the order the page shows them
     "color": "Colour conversion: TensorFlow Lab against scikit-image",
     "data": "Input pipeline",
     "unet": "U-Net training and full-resolution inference",
+    "infer": "Colorizing speed: batched, one by one, one large photo",
     "gan": "GAN training",
     "quality": "Quality on held-out photos",
 }
@@ -367,48 +301,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_cell(v)}" for k, v in value.items())
     return str(value)
-
-
-# ----------------------------------------------------------------------------------------------
-# The resolution study
-# ----------------------------------------------------------------------------------------------
-
-
-EAGER_STEPS = 30  # train_at_size runs eagerly up to this many steps in all
-
-
-def train_at_size(
-    train_ds,
-    size: int,
-    epochs: int,
-    encoder: str = "MobileNetV2",
-    start_from=None,
-    verbose="auto",
-):
-    """A U-Net built for ``size`` and trained ``epochs`` epochs on ``train_ds``.
-
-    ``train_ds``: batched ``(L_norm [B, size, size, 1], ab_norm [B, size, size, 2])``, e.g.
-    ``data.make_dataset(data.load_split(size=size).train, ...)``. ``start_from``: a trained
-    U-Net of the same encoder at any size whose weights to start from (every layer is a
-    convolution, so the weights do not depend on the picture size); else ImageNet weights for
-    the encoder (random offline) and a random decoder.
-    """
-    from colorize_lib import models, train
-
-    model = models.build_unet(size, encoder, weights=None if start_from is not None else "imagenet")
-    if start_from is not None:
-        shapes = [tuple(w.shape) for w in model.weights]
-        if shapes != [tuple(w.shape) for w in start_from.weights]:
-            raise ValueError(
-                f"start_from ({start_from.name}) is not a U-Net with the encoder {encoder!r}: "
-                "pass the encoder it was built with (a model trained before the profile's "
-                "encoder changed? retrain it with train.load_or_train_unet(P, retrain=True))."
-            )
-        model.set_weights(start_from.get_weights())
-    train.compile_unet(model)
-    # Tracing the training graph of a MobileNetV2 U-Net costs about 20 s on a 2-core CPU, more
-    # than a few dozen eager steps: very short runs (the tiny test profile) run eagerly.
-    steps = int(train_ds.cardinality()) * epochs
-    model.run_eagerly = 0 < steps <= EAGER_STEPS
-    model.fit(train_ds, epochs=epochs, verbose=verbose, shuffle=False)  # ds shuffles itself
-    return model

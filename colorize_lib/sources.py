@@ -13,16 +13,15 @@ needed), and ``load(size)`` decodes them once into ``uint8 [N, size, size, 3]`` 
 ``"offline"`` / ``"procedural"``       ``ProceduralSource`` (plus ``bundled_photos()``)
 =====================================  =============================================
 
-The rules for reading pictures (``load_image``):
+Every file is read by ``pictures.read_square`` (the book's one set of decoding rules: EXIF
+orientation, 8/16-bit, CMYK and palette, **transparent pixels composited on white**; see
+``pictures``):
 
-- formats: JPEG, PNG, WebP, BMP (and TIFF, GIF); 8- or 16-bit (16-bit values are scaled by
-  1/257, not clipped); gray, RGB, CMYK and palette become RGB; **transparent pixels are
-  composited on white** (an RGBA logo shows as on a page); the EXIF orientation is honoured.
 - size: **centre crop to a square, then resize** to the working size (Lanczos). Huge JPEGs are
-  reduced while decoding (``draft``: 1/2, 1/4 or 1/8 scale), so an 8000x6000 photo never
-  exists in memory at full size; pictures above ``MAX_PIXELS`` are skipped as likely
-  decompression bombs. **Small pictures** (shorter side below the working size) are upscaled
-  (bicubic) and counted in the report; pictures under ``MIN_SIDE`` pixels are skipped.
+  reduced while decoding (1/2, 1/4 or 1/8 scale), so an 8000x6000 photo never exists in memory
+  at full size; pictures above ``pictures.MAX_PIXELS`` are skipped as likely decompression
+  bombs. **Small pictures** (shorter side below the working size) are upscaled (bicubic) and
+  counted in the report; pictures under ``MIN_SIDE`` pixels are skipped.
 - bad files (corrupt, truncated, zero bytes, not a picture) are **skipped, counted and reported
   once** (``SkipReport``) while decoding, before any training starts: never a crash mid-epoch.
 """
@@ -45,11 +44,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
-)
+from colorize_lib import pictures
+
 MIN_SIDE = 16  # pictures whose shorter side is below this are skipped (too little to learn)
-MAX_PIXELS = 200_000_000  # larger pictures are skipped (decompression-bomb guard)
 
 OFFLINE_HINT = (
     "Offline alternatives: the procedural landscapes and the photos bundled with scikit-learn "
@@ -131,82 +128,8 @@ class SkipReport:
 
 
 # ----------------------------------------------------------------------------------------------
-# Decoding one picture
+# Decoding many pictures
 # ----------------------------------------------------------------------------------------------
-
-
-class ImageReadError(ValueError):
-    """One file cannot be used as a picture (the reason is the message)."""
-
-
-def _to_rgb(im) -> np.ndarray:
-    """Any PIL mode -> uint8 RGB [H, W, 3]: 16-bit scaled by 1/257, alpha composited on white."""
-    from PIL import Image
-
-    mode = im.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):  # 16-bit (or 32-bit int) gray
-        arr = np.asarray(im, dtype=np.float32)
-        if arr.max() > 255:
-            arr = arr / 257.0  # 0..65535 -> 0..255
-        g = np.clip(arr + 0.5, 0, 255).astype(np.uint8)
-        return np.repeat(g[..., None], 3, axis=-1)
-    if mode == "F":
-        arr = np.asarray(im, dtype=np.float32)
-        arr = arr * 255.0 if arr.max() <= 1.0 else arr
-        g = np.clip(arr + 0.5, 0, 255).astype(np.uint8)
-        return np.repeat(g[..., None], 3, axis=-1)
-    has_alpha = mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
-        mode in ("P", "L", "RGB") and "transparency" in im.info
-    )
-    if has_alpha:
-        rgba = im.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        im = Image.alpha_composite(white, rgba)
-    rgb = im.convert("RGB")  # gray, CMYK (PIL inverts Adobe CMYK JPEGs), palette, YCbCr ...
-    return np.asarray(rgb, dtype=np.uint8)
-
-
-def load_image(path: str | os.PathLike, size: int | None = None) -> tuple[np.ndarray, bool]:
-    """Decode one picture to uint8 RGB; with ``size``: centre-cropped and resized to a square.
-
-    Returns ``(picture [H, W, 3] or [size, size, 3], upscaled)``. Raises ``ImageReadError``
-    with the reason when the file cannot be used (see the module docstring for the rules).
-    """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    path = Path(path)
-    try:
-        if path.stat().st_size == 0:
-            raise ImageReadError("empty file (0 bytes)")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(path)
-        with im:
-            w, h = im.size
-            if w * h > MAX_PIXELS:
-                raise ImageReadError(f"{w}x{h} is over {MAX_PIXELS:,} pixels (skipped)")
-            if min(w, h) < MIN_SIDE:
-                raise ImageReadError(f"{w}x{h} is smaller than {MIN_SIDE} pixels")
-            if size is not None and im.format == "JPEG":
-                im.draft(None, (size, size))  # decode at 1/2, 1/4 or 1/8 scale when possible
-            im.load()
-            im = ImageOps.exif_transpose(im)
-            if size is None:
-                return _to_rgb(im), False
-            w, h = im.size
-            side = min(w, h)
-            box = ((w - side) / 2, (h - side) / 2, (w + side) / 2, (h + side) / 2)  # centre square
-            upscaled = side < size
-            rgb = Image.fromarray(_to_rgb(im.crop(tuple(round(v) for v in box))))
-            method = Image.Resampling.BICUBIC if upscaled else Image.Resampling.LANCZOS
-            rgb = rgb.resize((size, size), method, reducing_gap=3.0)
-            return np.asarray(rgb, dtype=np.uint8), upscaled  # [size, size, 3]
-    except ImageReadError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as e:
-        raise ImageReadError(f"not a readable picture ({type(e).__name__})") from None
-    except (OSError, ValueError, SyntaxError, EOFError) as e:  # truncated, corrupt data
-        raise ImageReadError(f"corrupt or truncated ({str(e) or type(e).__name__})") from None
 
 
 def load_images(
@@ -231,8 +154,8 @@ def load_images(
 
     def one(p: Path):
         try:
-            return load_image(p, size)
-        except ImageReadError as e:
+            return pictures.read_square(p, size, min_side=MIN_SIDE)
+        except pictures.ImageReadError as e:
             return e
 
     report = SkipReport()
@@ -243,7 +166,7 @@ def load_images(
         results = pool.map(one, paths)
         bar = tqdm(results, total=len(paths), desc="decoding", unit="pic", disable=not progress)
         for p, r in zip(paths, bar, strict=True):
-            if isinstance(r, ImageReadError):
+            if isinstance(r, pictures.ImageReadError):
                 report.skipped.append((name_of(p), str(r)))
                 continue
             img, upscaled = r
@@ -275,7 +198,7 @@ def _list_pictures(
 ) -> tuple[list[Path], list[Path]]:
     """(picture files by extension, other files) under ``root``, recursive, sorted by name."""
     wanted = {s.lower() for s in subfolders} if subfolders else None
-    pictures, others = [], []
+    found, others = [], []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for f in sorted(filenames):
@@ -286,8 +209,8 @@ def _list_pictures(
                     continue
             if f.startswith("."):
                 continue
-            (pictures if p.suffix.lower() in IMAGE_EXTENSIONS else others).append(p)
-    return pictures, others
+            (found if p.suffix.lower() in pictures.IMAGE_EXTENSIONS else others).append(p)
+    return found, others
 
 
 class FolderSource:
@@ -309,19 +232,19 @@ class FolderSource:
         if not self.root.exists():
             raise NoImagesFound(
                 f"No such folder: {self.root}. Looked for pictures "
-                f"({', '.join(sorted(IMAGE_EXTENSIONS))}) there. Check the path. {OFFLINE_HINT}"
+                f"({', '.join(sorted(pictures.IMAGE_EXTENSIONS))}) there. Check the path. {OFFLINE_HINT}"
             )
         if self.root.is_file():
             return [self.root]
-        pictures, self._others = _list_pictures(self.root, self.subfolders)
-        if not pictures:
+        files, self._others = _list_pictures(self.root, self.subfolders)
+        if not files:
             found = f"only {len(self._others)} other files" if self._others else "nothing"
             raise NoImagesFound(
                 f"No pictures in {self.root}{' under ' + ', '.join(self.subfolders) if self.subfolders else ''}: "
-                f"looked recursively for {', '.join(sorted(IMAGE_EXTENSIONS))} and found {found}. "
+                f"looked recursively for {', '.join(sorted(pictures.IMAGE_EXTENSIONS))} and found {found}. "
                 f"Put photos there or choose another source. {OFFLINE_HINT}"
             )
-        return pictures
+        return files
 
     def load(
         self, size: int, limit: int | None = None, progress: bool = True
@@ -774,18 +697,6 @@ def bundled_photos(kind: str | None = None) -> dict[str, np.ndarray]:
         except (ImportError, OSError, ValueError, AttributeError):
             continue  # package (or its file) missing: leave that photo out
     return photos
-
-
-def square(img: np.ndarray, size: int) -> np.ndarray:
-    """Centre crop to a square and resize to ``size`` (Lanczos): the rule every source follows."""
-    from PIL import Image
-
-    h, w = img.shape[:2]
-    side = min(h, w)
-    top, left = (h - side) // 2, (w - side) // 2
-    crop = Image.fromarray(np.ascontiguousarray(img[top : top + side, left : left + side, :3]))
-    method = Image.Resampling.BICUBIC if side < size else Image.Resampling.LANCZOS
-    return np.asarray(crop.resize((size, size), method), dtype=np.uint8)  # [size, size, 3]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -10,57 +10,24 @@
   picks which, from the installed ipywidgets.
 - ``wipe``: a before/after wipe in plain HTML (two stacked pictures, the top one clipped by an
   ``<input type=range>``); it needs no widget library, so it works anywhere HTML does.
-- ``to_png_bytes``, ``as_uint8``, ``swatch_grid``: small helpers for the above.
+- ``upscale``, ``thumbnail``, ``swatch_grid``: small helpers for the above (PNG encoding and
+  ``as_uint8`` are in ``pictures``).
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from colorize_lib import pictures
+
 # ----------------------------------------------------------------------------------------------
-# Pictures as bytes
+# Small helpers
 # ----------------------------------------------------------------------------------------------
-
-
-def as_uint8(img: Any) -> np.ndarray:
-    """A picture as ``uint8``: ``[H, W, 3]`` RGB, ``[H, W, 4]`` RGBA or ``[H, W]`` gray.
-
-    Accepts ``uint8`` as is, floats in [0, 1] (scaled by 255 and rounded; a little outside is
-    clipped), ``[H, W, 1]`` (squeezed to gray), and TensorFlow tensors (``.numpy()``).
-    """
-    if hasattr(img, "numpy") and not isinstance(img, np.ndarray):
-        img = img.numpy()
-    arr = np.asarray(img)
-    if arr.ndim == 3 and arr.shape[-1] == 1:
-        arr = arr[..., 0]
-    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[-1] not in (3, 4)):
-        raise ValueError(
-            f"Expected a picture [H, W], [H, W, 1], [H, W, 3] or [H, W, 4], got shape {arr.shape}."
-        )
-    if arr.dtype == np.uint8:
-        return arr
-    if arr.dtype == bool:
-        return arr.astype(np.uint8) * 255
-    if np.issubdtype(arr.dtype, np.integer):
-        if arr.min() < 0 or arr.max() > 255:
-            raise ValueError(f"Integer pictures must hold 0..255, got {arr.min()}..{arr.max()}.")
-        return arr.astype(np.uint8)
-    arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError("The picture holds NaN or infinite values; nothing sensible to show.")
-    if arr.min() < -0.01 or arr.max() > 1.01:
-        raise ValueError(
-            f"Float pictures must lie in [0, 1], got values in [{arr.min():.3g}, {arr.max():.3g}]. "
-            "Divide 0..255 values by 255, or convert Lab to RGB first (color.lab_to_rgb_np)."
-        )
-    return np.round(np.clip(arr, 0, 1) * 255).astype(np.uint8)
 
 
 def upscale(img: np.ndarray, min_size: int) -> np.ndarray:
@@ -78,37 +45,17 @@ def thumbnail(img: Any, max_side: int) -> np.ndarray:
 
     Keeps pages light: a slider embeds every picture it switches between in the page.
     """
-    from PIL import Image
-
-    arr = as_uint8(img)
+    arr = pictures.as_uint8(img)
     h, w = arr.shape[:2]
     if max(h, w) <= max_side:
         return arr
     scale = max_side / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return np.asarray(Image.fromarray(arr).resize(size, Image.LANCZOS))
-
-
-def to_png_bytes(img: Any, min_size: int | None = None) -> bytes:
-    """Encode a picture (anything ``as_uint8`` accepts) as PNG bytes, with PIL."""
-    from PIL import Image
-
-    arr = as_uint8(img)
-    if min_size:
-        arr = upscale(arr, min_size)
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def to_data_uri(img: Any, min_size: int | None = None) -> str:
-    """``data:image/png;base64,...`` for an ``<img src=...>`` that needs no file."""
-    return "data:image/png;base64," + base64.b64encode(to_png_bytes(img, min_size)).decode("ascii")
+    return pictures.resize(arr, max(1, round(w * scale)), max(1, round(h * scale)), "lanczos")
 
 
 def hstack(images: Sequence[Any], gap: int = 4, background: int = 255) -> np.ndarray:
     """Pictures side by side in one ``uint8`` RGB array (heights padded to the tallest)."""
-    arrs = [as_uint8(im) for im in images]
+    arrs = [pictures.as_uint8(im) for im in images]
     arrs = [np.repeat(a[..., None], 3, -1) if a.ndim == 2 else a[..., :3] for a in arrs]
     h = max(a.shape[0] for a in arrs)
     out = []
@@ -123,7 +70,7 @@ def hstack(images: Sequence[Any], gap: int = 4, background: int = 255) -> np.nda
 
 def swatch_grid(colors: Any, ncols: int = 16, patch: int = 12, gap: int = 2) -> np.ndarray:
     """Colour patches ``[N, 3]`` (``uint8``) laid out in a grid: ``uint8`` ``[H, W, 3]``."""
-    colors = as_uint8(np.asarray(colors).reshape(1, -1, 3))[0]  # [N, 3]
+    colors = pictures.as_uint8(np.asarray(colors).reshape(1, -1, 3))[0]  # [N, 3]
     n = len(colors)
     if n == 0:
         raise ValueError("No colours to draw.")
@@ -143,7 +90,7 @@ def swatch_grid(colors: Any, ncols: int = 16, patch: int = 12, gap: int = 2) -> 
 
 
 def _imshow(ax, img: Any, title: str | None = None) -> None:
-    arr = as_uint8(img)
+    arr = pictures.as_uint8(img)
     if arr.ndim == 2:
         ax.imshow(arr, cmap="gray", vmin=0, vmax=255, interpolation="nearest")
     else:
@@ -298,7 +245,7 @@ def plot_lines(
     if strip is None:
         ax.set_xlabel(xlabel)
     else:
-        colors = as_uint8(np.asarray(strip).reshape(1, -1, 3))  # [1, N, 3]
+        colors = pictures.as_uint8(np.asarray(strip).reshape(1, -1, 3))  # [1, N, 3]
         step = (x[-1] - x[0]) / max(len(x) - 1, 1)
         sax.imshow(colors, aspect="auto", extent=(x[0] - step / 2, x[-1] + step / 2, 0, 1))
         sax.set_yticks([])
@@ -328,7 +275,7 @@ def slider_mechanism() -> str:
 def _frames(images: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
     """Normalise the input to label -> one picture (a list of dicts becomes strips)."""
     if isinstance(images, Mapping):
-        frames = {str(k): as_uint8(v) for k, v in images.items()}
+        frames = {str(k): pictures.as_uint8(v) for k, v in images.items()}
     else:
         dicts = list(images)
         if not dicts or not all(isinstance(d, Mapping) for d in dicts):
@@ -361,7 +308,7 @@ def compare_slider(
 
     frames = _frames(images)
     labels = list(frames)
-    pngs = [to_png_bytes(im, min_size=width) for im in frames.values()]
+    pngs = [pictures.to_png_bytes(upscale(pictures.as_uint8(im), width)) for im in frames.values()]
     mechanism = slider_mechanism()
     slider = widgets.SelectionSlider(
         options=[(lab, i) for i, lab in enumerate(labels)],
@@ -409,12 +356,12 @@ def wipe(before: Any, after: Any, labels: tuple[str, str] = ("gray", "colour"), 
     """
     from IPython.display import HTML
 
-    a, b = as_uint8(before), as_uint8(after)
+    a, b = pictures.as_uint8(before), pictures.as_uint8(after)
     if a.shape[:2] != b.shape[:2]:
         raise ValueError(f"wipe needs pictures of the same size, got {a.shape} and {b.shape}.")
     uid = "wipe-" + uuid.uuid4().hex[:12]
     left, right = (html.escape(str(s)) for s in labels)
-    src_before, src_after = to_data_uri(a, min_size=width), to_data_uri(b, min_size=width)
+    src_before, src_after = (pictures.to_data_uri(upscale(x, width)) for x in (a, b))
     img_style = f"display:block;width:{width}px;height:auto;image-rendering:auto;"
     markup = f"""
 <div id="{uid}" class="colorize-wipe" style="width:{width}px;font:13px sans-serif;">

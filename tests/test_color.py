@@ -1,4 +1,4 @@
-"""colorize_lib.color: gray rules, Lab against scikit-image, network scaling, gray-level counts."""
+"""colorize_lib.color: gray rules, Lab against scikit-image, the gamut rule, network scaling."""
 
 import numpy as np
 import pytest
@@ -252,97 +252,6 @@ def test_model_round_trip(tf):
     np.testing.assert_allclose(color.model_to_rgb(L, ab).numpy(), x, atol=TF_RGB_TOL)
 
 
-# ------------------------------------------------------------------------------------ counts
-
-
-# Rules that are ratios of integers on 8-bit input: gray = num / den exactly, so the level
-# floor(gray * (levels - 1) + 1/2) is computed in integers, ties included.
-def _exact_fraction(rgb, rule):
-    r, g, b = (rgb[..., i].astype(np.int64) for i in range(3))
-    if rule == "bt601":
-        return 299 * r + 587 * g + 114 * b, 255_000
-    if rule == "bt709":
-        return 2126 * r + 7152 * g + 722 * b, 2_550_000
-    if rule == "average":
-        return r + g + b, 765
-    if rule == "lightness":
-        return np.maximum(np.maximum(r, g), b) + np.minimum(np.minimum(r, g), b), 510
-    return None
-
-
-def _reference_levels(rgb_u8, rule, levels):
-    """Independent reference: exact integers where the rule allows, else the direct formula."""
-    frac = _exact_fraction(rgb_u8, rule)
-    if frac is not None:
-        num, den = frac
-        return (2 * num * (levels - 1) + den) // (2 * den)
-    x = rgb_u8.astype(np.float64) / 255.0
-    lin = np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
-    if rule == "linear_luminance":
-        y = lin @ np.array([0.2126, 0.7152, 0.0722])
-        gray = np.where(y <= 0.0031308, 12.92 * y, 1.055 * y ** (1 / 2.4) - 0.055)
-    else:  # cie_lstar
-        y = lin @ np.array([0.212671, 0.715160, 0.072169])
-        gray = (
-            np.where(y > 0.008856, 116 * np.cbrt(y) - 16, 116 * (7.787 * y + 16 / 116) - 16) / 100
-        )
-    return np.floor(np.clip(gray, 0, 1) * (levels - 1) + 0.5).astype(np.int64)
-
-
-@pytest.mark.parametrize("rule", list(color.GRAY_RULES))
-def test_counts_exact_for_small_bit_depth(rule):
-    # 4 bits per channel: 4,096 colours, enumerated one by one
-    vals = [round(i * 255 / 15) for i in range(16)]
-    colours = np.array([[r, g, b] for r in vals for g in vals for b in vals], np.uint8)
-    want = np.zeros(32, int)
-    for lv in _reference_levels(colours, rule, 32):
-        want[lv] += 1
-    np.testing.assert_array_equal(color.gray_level_counts(rule, levels=32, bits=4), want)
-
-
-@pytest.mark.parametrize("rule", list(color.GRAY_RULES))
-def test_counts_8bit_sum_and_subsample(rule):
-    counts = color.gray_level_counts(rule)
-    assert counts.shape == (256,) and counts.sum() == 2**24
-    assert counts[0] >= 1 and counts[255] >= 1  # black and white
-    # every colour's level in the full table equals the reference, on a random subsample
-    rng = np.random.default_rng(9)
-    sample = rng.integers(0, 256, (200_000, 3), dtype=np.uint8)
-    table = color.gray_levels_of_all_colors(rule)
-    idx = (sample[:, 0].astype(int) << 16) | (sample[:, 1].astype(int) << 8) | sample[:, 2]
-    np.testing.assert_array_equal(table[idx], _reference_levels(sample, rule, 256))
-    # and the counts agree with the subsample's histogram (the sample is drawn uniformly)
-    hist = np.bincount(table[idx], minlength=256)
-    expected = counts / 2**24 * len(sample)
-    z = (hist - expected) / np.sqrt(expected + 1)
-    assert np.abs(z).max() < 6
-
-
-@pytest.mark.parametrize("rule", ["bt601", "lightness"])
-def test_counts_full_brute_force_in_integers(rule):
-    # all 2^24 colours at once in exact integer arithmetic; lightness has millions of exact ties
-    v = np.arange(256, dtype=np.uint8)
-    rgb = np.stack(np.meshgrid(v, v, v, indexing="ij"), axis=-1).reshape(-1, 3)  # [2^24, 3]
-    want = np.bincount(_reference_levels(rgb, rule, 256), minlength=256)
-    np.testing.assert_array_equal(color.gray_level_counts(rule), want)
-
-
-def test_colors_with_gray():
-    level = 100
-    all_at = color.colors_with_gray(level, "bt601")
-    assert len(all_at) == color.gray_level_counts("bt601")[level]
-    assert all_at.dtype == np.uint8 and all_at.shape[1] == 3
-    np.testing.assert_array_equal(color.quantize(color.to_gray(all_at, "bt601")), level)
-    some = color.colors_with_gray(level, "bt601", max_colors=50, seed=1)
-    assert len(some) == 50 and len(np.unique(some, axis=0)) == 50
-    np.testing.assert_array_equal(color.quantize(color.to_gray(some, "bt601")), level)
-    np.testing.assert_array_equal(
-        some, color.colors_with_gray(level, "bt601", max_colors=50, seed=1)
-    )
-    with pytest.raises(ValueError, match="level"):
-        color.colors_with_gray(256)
-
-
 # ------------------------------------------------------------------------------------ exercises
 
 
@@ -366,19 +275,35 @@ def test_exercise_checkers():
     assert not exercises.check_same_gray_pair((100, 100, 100), (101, 100, 99))
 
 
-def test_lab_in_gamut_and_ab_plane():
+def test_lab_in_gamut():
     x = np.random.default_rng(10).random((5000, 3))
     assert color.lab_in_gamut(color.rgb_to_lab_np(x)).all()
     assert not color.lab_in_gamut(np.array([50.0, 110.0, 110.0]))  # far too saturated
     assert not color.lab_in_gamut(np.array([100.0, 60.0, 0.0]))  # white can't be pink
-    rgb, inside = color.ab_plane(60, n=41)
-    assert rgb.shape == (41, 41, 3) and inside.shape == (41, 41)
-    assert inside[20, 20]  # a = b = 0: a gray
-    assert 0.05 < inside.mean() < 0.6
-    # inside the gamut the colours really have L = 60 and the grid's (a, b)
-    lab = color.rgb_to_lab_np(rgb)
-    np.testing.assert_allclose(lab[inside][:, 0], 60, atol=1e-6)
-    grid = np.linspace(-110, 110, 41)
-    a_grid, b_grid = np.meshgrid(grid, grid[::-1])  # row 0 is b = +110 (yellow up)
-    np.testing.assert_allclose(lab[inside][:, 1], a_grid[inside], atol=1e-6)
-    np.testing.assert_allclose(lab[inside][:, 2], b_grid[inside], atol=1e-6)
+
+
+# ------------------------------------------------------------------------------- the gamut rule
+
+
+def test_out_of_gamut_colours_lose_saturation_not_lightness():
+    L = np.linspace(5, 95, 200, dtype=np.float32)[None, :].repeat(4, 0)  # [4, 200]
+    a = np.array([110, -110, 80, -60], np.float32)[:, None] * np.ones_like(L)
+    b = np.array([110, -110, -100, 90], np.float32)[:, None] * np.ones_like(L)
+    lab = np.stack([L, a, b], -1)  # [4, 200, 3], mostly outside sRGB
+    out = color.lab_to_rgb_keep_L(lab)
+    assert out.shape == (4, 200, 3) and out.dtype == np.uint8
+    got = color.rgb_to_lab_np(out)
+    assert np.abs(got[..., 0] - L).max() < 0.7  # the lightness stays
+    naive = color.lab_to_rgb_np(lab)  # plain clipping changes L a lot
+    assert np.abs(color.rgb_to_lab_np(naive)[..., 0] - L).max() > 5
+    # the hue stays too (only the saturation is reduced), and some saturation is left
+    hue_in, hue_out = np.arctan2(b, a), np.arctan2(got[..., 2], got[..., 1])
+    chroma_out = np.hypot(got[..., 1], got[..., 2])
+    turn = np.abs((hue_out - hue_in + np.pi) % (2 * np.pi) - np.pi)[chroma_out > 10]
+    assert np.median(turn) < 0.1 and chroma_out.mean() > 20
+
+
+def test_gamut_rule_leaves_colours_inside_the_gamut_alone():
+    x = np.random.default_rng(11).integers(0, 256, (64, 3), dtype=np.uint8)
+    lab = color.rgb_to_lab_np(x).astype(np.float32)
+    assert np.abs(color.lab_to_rgb_keep_L(lab).astype(int) - x).max() <= 1

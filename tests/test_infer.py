@@ -1,4 +1,7 @@
-"""Full-resolution colorizing: size and lightness of the input kept, gray and 16-bit inputs, EXIF."""
+"""The colorize path: full resolution, gray and 16-bit inputs, batches, no retracing, files."""
+
+import logging
+import warnings
 
 import numpy as np
 import pytest
@@ -6,7 +9,7 @@ from PIL import Image
 
 keras = pytest.importorskip("keras")
 
-from colorize_lib import color, infer, models  # noqa: E402
+from colorize_lib import color, infer, models, pictures  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -50,37 +53,84 @@ def test_gray_inputs(model, kind):
     assert np.abs(color.rgb_to_lab_np(out)[..., 0] - L_in).max() < 1.0
 
 
-def test_out_of_gamut_colours_lose_saturation_not_lightness():
-    L = np.linspace(5, 95, 200, dtype=np.float32)[None, :].repeat(4, 0)  # [4, 200]
-    a = np.array([110, -110, 80, -60], np.float32)[:, None] * np.ones_like(L)
-    b = np.array([110, -110, -100, 90], np.float32)[:, None] * np.ones_like(L)
-    out = infer.lab_to_rgb_keep_L(L, a, b)
-    assert np.abs(color.rgb_to_lab_np(out)[..., 0] - L).max() < 0.7
-    naive = color.lab_to_rgb_np(np.stack([L, a, b], -1))  # plain clipping changes L a lot
-    assert np.abs(color.rgb_to_lab_np(naive)[..., 0] - L).max() > 5
+def test_lightness_is_labs_L(model):
+    img = _photo(40, 50, seed=3)
+    np.testing.assert_allclose(infer.lightness(img), color.rgb_to_lab_np(img)[..., 0], atol=1e-3)
 
 
-def test_exif_orientation_and_16_bit_files(tmp_path):
-    img = np.zeros((20, 40, 3), np.uint8)
-    img[:, :20] = 255  # left half white
-    exif = Image.Exif()
-    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
-    Image.fromarray(img).save(tmp_path / "phone.jpg", exif=exif, quality=95)
-    upright = infer.read_image(tmp_path / "phone.jpg")
-    assert upright.shape == (40, 20, 3)
-    assert upright[:20].mean() > 200 and upright[20:].mean() < 50  # white half is now on top
-
-    ramp = np.linspace(0, 65535, 64 * 48).astype(np.uint16).reshape(48, 64)
-    Image.fromarray(ramp).save(tmp_path / "scan16.png")
-    gray = infer.read_image(tmp_path / "scan16.png")
-    assert gray.shape == (48, 64) and gray.dtype == np.float32
-    assert len(np.unique(gray)) > 256  # 16 bits kept, not squeezed to 8
+def test_colorize_batch_equals_colorize_picture_by_picture(model):
+    sizes = [(20, 30), (40, 40), (50, 33), (64, 64), (33, 70)]
+    pics = [_photo(h, w, seed=i) for i, (h, w) in enumerate(sizes)]
+    batched = infer.colorize_batch(model, pics, batch_size=2)  # a list in: a list out
+    assert isinstance(batched, list) and [b.shape[:2] for b in batched] == sizes
+    for b, p in zip(batched, pics, strict=True):
+        assert np.abs(b.astype(int) - infer.colorize(model, p)).max() <= 1
+    stack = np.stack([_photo(48, 48, seed=i) for i in range(5)])  # an array in: an array out
+    out = infer.colorize_batch(model, stack, batch_size=4)
+    assert isinstance(out, np.ndarray) and out.shape == stack.shape and out.dtype == np.uint8
+    assert np.abs(out[4].astype(int) - infer.colorize(model, stack[4])).max() <= 1
+    assert infer.colorize_batch(model, stack[:0]).shape == (0, 48, 48, 3)
 
 
-def test_colorize_file_writes_a_full_size_png(model, tmp_path):
+def _tiny_model(size: int = 32):
+    """A small Keras colorizer [B, size, size, 1] -> [B, size, size, 2] (quick to build)."""
+    inp = keras.Input((size, size, 1))
+    return keras.Model(inp, keras.layers.Conv2D(2, 3, padding="same", activation="tanh")(inp))
+
+
+def test_prediction_is_traced_once_per_model(model):
+    """Eight pictures of different sizes, seven models, any batch size: one trace per model.
+
+    Seven models matter: TensorFlow warns about "retracing" when five traces of the same Python
+    code come close together, which is what per-model closures (and ``model.predict``) do.
+    """
+    others = [_tiny_model() for _ in range(6)]
+    sizes = [(20, 30), (40, 40), (50, 33), (64, 64), (33, 70), (90, 20), (45, 45), (100, 80)]
+    pics = [_photo(h, w, seed=i) for i, (h, w) in enumerate(sizes)]
+    logged: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record):
+            logged.append(record.getMessage())
+
+    handler = Catch()
+    logging.getLogger("tensorflow").addHandler(handler)  # where TF's retracing warning goes
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for p in pics:
+                infer.colorize(model, p)
+            for m in [model, *others]:
+                infer.colorize_batch(m, pics, batch_size=3)  # batches of 3, 3 and 2
+            for p in pics[:2]:
+                infer.colorize(others[0], p)
+    finally:
+        logging.getLogger("tensorflow").removeHandler(handler)
+    said = logged + [str(w.message) for w in caught]
+    assert not [m for m in said if "retrac" in m], said
+    for m in [model, *others]:
+        assert infer.predictor(m, 32).experimental_get_tracing_count() == 1
+    assert infer.predictor(model, 32) is not infer.predictor(others[0], 32)
+
+
+def test_colorize_files_writes_full_size_pngs_and_reports_failures(model, tmp_path):
     Image.fromarray(_photo(70, 100)).save(tmp_path / "in.jpg")
-    out = infer.colorize_file(model, tmp_path / "in.jpg", tmp_path / "out" / "in.png")
-    assert Image.open(out).size == (100, 70)
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    jobs = infer.find_inputs([tmp_path / "in.jpg", tmp_path / "broken.png"])
+    written, failed = infer.colorize_files(model, jobs, tmp_path / "out", progress=False)
+    assert written == [tmp_path / "out" / "in.png"]
+    assert Image.open(written[0]).size == (100, 70)
+    assert [src.name for src, _ in failed] == ["broken.png"] and "ImageReadError" in failed[0][1]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["in.png"]  # no temp files
+
+
+def test_find_inputs_uses_the_one_extension_list(tmp_path):
+    for name in ["a.jpe", "b.PNG", "c.txt", "sub/d.webp"]:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    found = {rel.as_posix() for _, rel in infer.find_inputs([tmp_path])}
+    assert found == {"a.png", "b.png", "sub/d.png"}
+    assert ".jpe" in pictures.IMAGE_EXTENSIONS
 
 
 def test_bad_pictures_are_explained(model):
