@@ -23,9 +23,7 @@ Command line: ``python -m colorize_lib generate --n 500 --size 128 --seed 0 --ou
 
 from __future__ import annotations
 
-import argparse
 import functools
-from pathlib import Path
 
 import numpy as np
 
@@ -307,33 +305,3 @@ def generate(
                 bar.update(b - a)
     bar.close()
     return out
-
-
-# ----------------------------------------------------------------------------------------------
-# Command line: python -m colorize_lib generate
-# ----------------------------------------------------------------------------------------------
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--n", type=int, default=100, help="how many pictures (default 100)")
-    parser.add_argument("--size", type=int, default=128, help="side in pixels (default 128)")
-    parser.add_argument("--seed", type=int, default=0, help="which set of scenes (default 0)")
-    parser.add_argument("--start", type=int, default=0, help="index of the first picture")
-    parser.add_argument("--out", type=Path, required=True, help="folder to write PNG files into")
-
-
-def main(args: argparse.Namespace) -> int:
-    from PIL import Image
-    from tqdm.auto import tqdm
-
-    if args.n < 1 or args.size < 8:
-        print(f"error: --n must be >= 1 and --size >= 8 (got --n {args.n} --size {args.size})")
-        return 2
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    width = len(str(args.start + args.n - 1))
-    for i in tqdm(range(args.start, args.start + args.n), desc="writing", unit="pic"):
-        img = generate_one(i, args.size, args.seed)
-        Image.fromarray(img).save(out / f"landscape_s{args.seed}_{i:0{width}d}.png")
-    print(f"wrote {args.n} pictures of {args.size}x{args.size} to {out}")
-    return 0

@@ -34,8 +34,27 @@ def _dataset(pictures: np.ndarray, batch: int = 8, nan_batch: int | None = None)
 
 
 def _model(seed: int = 0):
+    """A small U-Net with the real one's interface (an ``encoder`` sub-model, a skip, a tanh
+    head), so that each test trains in a second; the real U-Net trains in ``test_zoo``."""
     keras.utils.set_random_seed(seed)
-    return models.build_unet(SIZE, "MobileNetV2-0.35", weights=None)
+    layers = keras.layers
+    x = keras.Input((SIZE, SIZE, 3))
+    f = layers.Conv2D(8, 3, strides=2, padding="same", activation="tanh")(x)  # NaN stays NaN
+    f = layers.BatchNormalization()(f)  # [B, S/2, S/2, 8]
+    encoder = keras.Model(x, f, name=models.ENCODER_NAME)
+    L = keras.Input((SIZE, SIZE, 1), name="L_norm")
+    h = layers.UpSampling2D(2)(encoder(layers.Concatenate()([L, L, L])))  # [B, S, S, 8]
+    h = layers.Conv2D(8, 3, padding="same", activation="tanh")(layers.Concatenate()([h, L]))
+    ab = layers.Conv2D(2, 1, activation="tanh", name="ab_norm")(h)  # [B, S, S, 2]
+    return keras.Model(L, ab, name="small_unet")
+
+
+def test_the_small_unet_has_the_real_ones_interface():
+    real = models.build_unet(SIZE, "MobileNetV2-0.35", weights=None)
+    small = _model()
+    assert small.input_shape == real.input_shape and small.output_shape == real.output_shape
+    models.set_encoder_trainable(small, False)  # what train_unet's frozen stage does
+    assert not models.encoder_of(small).trainable
 
 
 class _EpochsSeen(keras.callbacks.Callback):
@@ -61,15 +80,19 @@ class _InterruptAfter(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-pytestmark = pytest.mark.slow  # each training run traces the U-Net's train step (~10-20 s here)
-
-
 def test_training_lowers_the_loss_and_shows_samples(tmp_path):
     data = _dataset(_pictures(32))
     samples = fitting.samples_from(data, n=3)
     assert samples[0].shape == (3, SIZE, SIZE, 1) and samples[1].shape == (3, SIZE, SIZE, 2)
     history = fitting.train_unet(
-        _model(), data, None, epochs=5, run_dir=tmp_path, samples=samples, verbose=0
+        _model(),
+        data,
+        None,
+        epochs=5,
+        run_dir=tmp_path,
+        samples=samples,
+        learning_rate=1e-2,
+        verbose=0,
     )
     loss = history.history["loss"]
     assert len(loss) == 5

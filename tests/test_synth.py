@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from colorize_lib import color, synth
-from colorize_lib.__main__ import main as cli
+from colorize_lib.cli import main as cli
 
 
 def test_shape_dtype_and_range():

@@ -11,14 +11,17 @@ keras = pytest.importorskip("keras")
 from colorize_lib import data, models, profiles, runtime, zoo  # noqa: E402
 
 
+SMALL = dataclasses.replace(profiles.get_profile("tiny"), n_train=8, n_val=4)  # 1 step an epoch
+
+
 @pytest.fixture(scope="module")
 def run():
-    return runtime.setup(profiles.get_profile("tiny"))
+    return runtime.setup(SMALL)
 
 
 @pytest.fixture(scope="module")
 def split():
-    return data.profile_split(profiles.get_profile("tiny"), progress=False)
+    return data.profile_split(SMALL, progress=False)
 
 
 def test_trains_once_then_reuses_and_retrains_on_request(run, split, capsys):
