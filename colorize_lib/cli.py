@@ -233,7 +233,7 @@ def run_train_gan(args) -> int:
         generator = models.copy_model(generator)  # its variables under the run's strategy
     run_dir = out.with_name(out.stem + ".run")
     recipe = {
-        "init": sources.sha256_of(Path(args.init))[:16],
+        "init": files.sha256(Path(args.init))[:16],
         "data": data_key,
         "batch_size": args.batch_size,
         "seed": args.seed,

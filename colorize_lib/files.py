@@ -10,6 +10,7 @@ temporary file is removed when the write fails.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -78,3 +79,12 @@ def save_model(model, path: str | Path) -> Path:
     if path.suffix != ".keras":
         raise ValueError(f"{path}: a model file must end in .keras")
     return atomic_write(path, model.save)
+
+
+def sha256(path: str | Path, chunk: int = 1 << 20) -> str:
+    """The SHA-256 of a file's bytes, as hex (read in chunks: any size)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()

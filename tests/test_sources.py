@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorize_lib import sources
+from colorize_lib import remote, sources
 
 # ----------------------------------------------------------------------------------------------
 # helpers: files the tests write
@@ -183,9 +183,9 @@ def test_open_source_parses_specs(tmp_path):
     assert isinstance(sources.open_source("offline"), sources.ProceduralSource)
     assert isinstance(sources.open_source("procedural"), sources.ProceduralSource)
     assert isinstance(sources.open_source(str(tmp_path)), sources.FolderSource)
-    assert isinstance(sources.open_source("https://example.org/x.tar.gz"), sources.UrlArchiveSource)
+    assert isinstance(sources.open_source("https://example.org/x.tar.gz"), remote.UrlArchiveSource)
     k = sources.open_source("kaggle:someone/some-set")
-    assert isinstance(k, sources.KaggleSource) and k.dataset_id == "someone/some-set"
+    assert isinstance(k, remote.KaggleSource) and k.dataset_id == "someone/some-set"
     assert isinstance(sources.open_source("kaggle"), sources.MultiSource)
     with pytest.raises(sources.NoImagesFound, match="Unknown source"):
         sources.open_source(str(tmp_path / "missing"))
@@ -289,11 +289,11 @@ def server():
 
 
 def test_zip_and_tar_archives_download_once_and_load(server, tmp_path):
-    z = sources.UrlArchiveSource(f"{server.url}/photos.zip", server.sha["zip"], cache_dir=tmp_path)
+    z = remote.UrlArchiveSource(f"{server.url}/photos.zip", server.sha["zip"], cache_dir=tmp_path)
     images, names, report = z.load(24, progress=False)
     assert images.shape == (3, 24, 24, 3) and sorted(names) == [f"pics/p{i}.png" for i in range(3)]
     assert dict(report.skipped) == {"pics/notes.md": "not a picture file type (.md)"}
-    t = sources.UrlArchiveSource(
+    t = remote.UrlArchiveSource(
         f"{server.url}/photos.tar.gz", server.sha["tar"], cache_dir=tmp_path
     )
     images, names, _ = t.load(24, progress=False)
@@ -306,7 +306,7 @@ def test_zip_and_tar_archives_download_once_and_load(server, tmp_path):
 
 
 def test_checksum_mismatch_removes_the_file(server, tmp_path):
-    src = sources.UrlArchiveSource(f"{server.url}/photos.zip", "0" * 64, cache_dir=tmp_path)
+    src = remote.UrlArchiveSource(f"{server.url}/photos.zip", "0" * 64, cache_dir=tmp_path)
     with pytest.raises(sources.ChecksumMismatch, match="removed") as e:
         src.load(24, progress=False)
     assert server.sha["zip"] in str(e.value)
@@ -314,7 +314,7 @@ def test_checksum_mismatch_removes_the_file(server, tmp_path):
 
 
 def test_interrupted_download_resumes_with_range(server, tmp_path):
-    src = sources.UrlArchiveSource(f"{server.url}/flaky.zip", server.sha["zip"], cache_dir=tmp_path)
+    src = remote.UrlArchiveSource(f"{server.url}/flaky.zip", server.sha["zip"], cache_dir=tmp_path)
     images, _, _ = src.load(24, progress=False)
     assert len(images) == 3
     asked = [r for name, r in server.requests if name == "flaky.zip"]
@@ -324,9 +324,7 @@ def test_interrupted_download_resumes_with_range(server, tmp_path):
 
 
 def test_stale_part_is_never_taken_as_complete(server, tmp_path):
-    src = sources.UrlArchiveSource(
-        f"{server.url}/photos.zip", server.sha["zip"], cache_dir=tmp_path
-    )
+    src = remote.UrlArchiveSource(f"{server.url}/photos.zip", server.sha["zip"], cache_dir=tmp_path)
     part = src.file.with_name(src.file.name + ".part")
     part.parent.mkdir(parents=True, exist_ok=True)
     part.write_bytes(_zip_bytes()[:100])  # a half file from an earlier, killed run
@@ -338,7 +336,7 @@ def test_no_network_names_offline_alternatives(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed once the block ends
-    src = sources.UrlArchiveSource(f"http://127.0.0.1:{port}/photos.zip", cache_dir=tmp_path)
+    src = remote.UrlArchiveSource(f"http://127.0.0.1:{port}/photos.zip", cache_dir=tmp_path)
     with pytest.raises(sources.SourceUnavailable) as e:
         src.load(24, progress=False)
     msg = str(e.value)
@@ -348,7 +346,7 @@ def test_no_network_names_offline_alternatives(tmp_path):
 
 
 def test_http_error_is_clear(server, tmp_path):
-    src = sources.UrlArchiveSource(f"{server.url}/missing.zip", cache_dir=tmp_path)
+    src = remote.UrlArchiveSource(f"{server.url}/missing.zip", cache_dir=tmp_path)
     with pytest.raises(sources.SourceUnavailable, match="answered 404"):
         src.load(24, progress=False)
 
@@ -389,7 +387,7 @@ def test_malicious_tar_is_refused(tmp_path, members):
     archive.write_bytes(_tar_bytes(fixed))
     before = {p for p in tmp_path.rglob("*")}
     with pytest.raises(sources.UnsafeArchive, match="Nothing was extracted"):
-        sources.safe_extract(archive, box / "out")
+        remote.safe_extract(archive, box / "out")
     after = {p for p in tmp_path.rglob("*")}
     assert after == before, f"written: {after - before}"
 
@@ -402,7 +400,7 @@ def test_malicious_zip_is_refused(tmp_path):
             zf.writestr(zipfile.ZipInfo(evil), "evil")
         before = {p for p in tmp_path.rglob("*")}
         with pytest.raises(sources.UnsafeArchive):
-            sources.safe_extract(archive, tmp_path / "box" / "out")
+            remote.safe_extract(archive, tmp_path / "box" / "out")
         assert {p for p in tmp_path.rglob("*")} == before
     archive = tmp_path / "link.zip"
     with zipfile.ZipFile(archive, "w") as zf:
@@ -410,7 +408,7 @@ def test_malicious_zip_is_refused(tmp_path):
         info.external_attr = 0o120777 << 16  # a symbolic link
         zf.writestr(info, "/etc/passwd")
     with pytest.raises(sources.UnsafeArchive, match="symbolic link"):
-        sources.safe_extract(archive, tmp_path / "box" / "out")
+        remote.safe_extract(archive, tmp_path / "box" / "out")
 
 
 def test_safe_links_inside_are_allowed(tmp_path):
@@ -420,7 +418,7 @@ def test_safe_links_inside_are_allowed(tmp_path):
             [_member("d/a.txt", b"hello"), _member("d/b.txt", kind=tarfile.SYMTYPE, link="a.txt")]
         )
     )
-    out = sources.safe_extract(archive, tmp_path / "out")
+    out = remote.safe_extract(archive, tmp_path / "out")
     assert (out / "d" / "b.txt").read_text() == "hello"
 
 
@@ -455,7 +453,7 @@ def test_kaggle_source_keeps_the_chosen_subfolders(tmp_path, monkeypatch):
             (root / split / cls).mkdir(parents=True)
             _solid(color).save(root / split / cls / f"{cls}1.jpg")
     calls = _fake_kagglehub(monkeypatch, root)
-    src = sources.KaggleSource("puneet6060/intel-image-classification", ("forest", "mountain"))
+    src = remote.KaggleSource("puneet6060/intel-image-classification", ("forest", "mountain"))
     images, names, _ = src.load(16, progress=False)
     assert calls == ["puneet6060/intel-image-classification"]
     assert len(images) == 4 and not any("street" in n for n in names)
@@ -465,15 +463,15 @@ def test_kaggle_source_keeps_the_chosen_subfolders(tmp_path, monkeypatch):
 def test_kaggle_offline_and_missing_package_are_clear(monkeypatch):
     _fake_kagglehub(monkeypatch, error=ConnectionError("Failed to resolve 'www.kaggle.com'"))
     with pytest.raises(sources.SourceUnavailable, match="need the internet") as e:
-        sources.KaggleSource("arnaud58/landscape-pictures").load(16)
+        remote.KaggleSource("arnaud58/landscape-pictures").load(16)
     assert "Offline alternatives" in str(e.value) and "kaggle.com" in str(e.value)
     monkeypatch.setitem(sys.modules, "kagglehub", None)  # import fails
     with pytest.raises(sources.SourceUnavailable, match="pip install kagglehub"):
-        sources.KaggleSource("arnaud58/landscape-pictures").load(16)
+        remote.KaggleSource("arnaud58/landscape-pictures").load(16)
 
 
 def test_kaggle_default_states_licences():
-    text = sources.kaggle_default().describe()
-    for dataset_id, _, licence, _ in sources.KAGGLE_DEFAULT:
+    text = remote.kaggle_default().describe()
+    for dataset_id, _, licence, _ in remote.KAGGLE_DEFAULT:
         assert dataset_id in text and licence in text
-    assert sum(n for *_, n in sources.KAGGLE_DEFAULT) > 15000
+    assert sum(n for *_, n in remote.KAGGLE_DEFAULT) > 15000

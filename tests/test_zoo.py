@@ -10,7 +10,6 @@ keras = pytest.importorskip("keras")
 
 from colorize_lib import data, models, profiles, runtime, zoo  # noqa: E402
 
-
 SMALL = dataclasses.replace(profiles.get_profile("tiny"), n_train=8, n_val=4)  # 1 step an epoch
 
 
