@@ -283,7 +283,10 @@ def add_colorize(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Colorize photos at their full resolution with a trained U-Net. Writes one PNG per "
         "input (same name, .png) to --out; folders are searched recursively and their "
-        "sub-folders kept. Unreadable inputs are reported at the end; the others are still done."
+        "sub-folders kept. Inputs are never written over; two inputs that would give the same "
+        "output name are both written, the second under a numbered name (listed at the end); "
+        "files already in --out are replaced only with --overwrite. Unreadable inputs are "
+        "reported at the end; the others are still done."
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="picture files or folders")
     p.add_argument("--model", default="unet.keras", help="the trained model (from 'train')")
@@ -294,22 +297,45 @@ def add_colorize(p: argparse.ArgumentParser) -> None:
         default=None,
         help="working size of the network; default: the size it was trained at",
     )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace files that already exist in --out (earlier results)",
+    )
 
 
 def run_colorize(args) -> int:
-    from colorize_lib import infer
+    from colorize_lib import infer, jobs
 
-    jobs = infer.find_inputs(args.inputs)
-    if not jobs:
-        print(f"error: no pictures found in {', '.join(args.inputs)}")
-        return 2
     try:
+        if args.size is not None:
+            from colorize_lib import models
+
+            models.check_size(args.size)
+        plan = jobs.plan(args.inputs, args.out)
+        if plan.existing and not args.overwrite:
+            raise jobs.OutputRefused(
+                f"{len(plan.existing)} of the outputs already exist in {args.out} (e.g. "
+                f"{plan.existing[0]}); pass --overwrite to replace them, or choose another --out"
+            )
+        if not plan.jobs:
+            raise FileNotFoundError(f"no pictures found in {', '.join(args.inputs)}")
         model = infer.load_model(args.model)
-    except (FileNotFoundError, ValueError) as err:
+        jobs.check_writable(plan.out_dir)  # creates it: only once everything else is right
+    except (ValueError, FileNotFoundError) as err:  # OutputRefused is a ValueError
         print(f"error: {err}")
         return 2
-    written, failed = infer.colorize_files(model, jobs, Path(args.out), size=args.size)
-    print(f"colorized {len(written)} of {len(jobs)} pictures into {args.out}/")
+    for src, dst in plan.renamed:
+        print(f"note: {src} is written as {dst} (its usual name is taken by another input)")
+    for src in plan.duplicates:
+        print(f"note: {src} was given more than once; colorized once")
+    written, failed = infer.colorize_files(model, plan.jobs, size=args.size)
+    failed = plan.unreadable + failed
+    replaced = len(set(plan.existing) & set(written))
+    print(
+        f"colorized {len(written)} of {len(plan.jobs)} pictures into {args.out}/"
+        + (f" ({replaced} existing files replaced)" if replaced else "")
+    )
     if failed:
         print(f"{len(failed)} could not be colorized:")
         for src, why in failed:

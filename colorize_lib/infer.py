@@ -193,36 +193,40 @@ def colorize(model, image: Any, size: int | None = None) -> np.ndarray:
 def colorize_files(
     model,
     jobs: Iterable[tuple[Path, Path]],
-    out_dir: str | Path,
     size: int | None = None,
     progress: bool = True,
 ) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Colorize picture files into PNGs: ``jobs`` are ``(file, output name relative to out_dir)``.
+    """Colorize picture files into PNGs: ``jobs`` are ``(input file, output path)`` pairs
+    (``jobs.plan`` decides them so that nothing is overwritten by mistake).
 
     Each file is read with ``pictures.read`` (EXIF orientation, 16-bit gray kept), colorized at
     its full resolution and written atomically (``pictures.write_png``). A file that cannot be
-    read is recorded, not fatal. Returns ``(written paths, [(file, reason), ...] failed)``.
+    read or written is recorded, not fatal. Returns ``(written, [(file, reason), ...])``.
     """
-    jobs, out_dir = list(jobs), Path(out_dir)
+    jobs = list(jobs)
     written: list[Path] = []
     failed: list[tuple[Path, str]] = []
     if progress:
         from tqdm.auto import tqdm
 
         jobs = tqdm(jobs, unit="photo", desc="colorizing")
-    for src, rel in jobs:
+    for src, dst in jobs:
         try:
             rgb = colorize(model, pictures.read(src, keep_gray=True), size=size)
         except (OSError, ValueError) as err:  # pictures.ImageReadError is a ValueError
             failed.append((Path(src), f"{type(err).__name__}: {err}"))
             continue
-        written.append(pictures.write_png(out_dir / rel, rgb))
+        try:
+            written.append(pictures.write_png(dst, rgb))
+        except OSError as err:
+            failed.append((Path(src), f"could not write {dst}: {err.strerror or err}"))
     return written, failed
 
 
 def load_model(path: str | Path):
-    """A trained ``.keras`` colorizer, with a clear error when it is missing or unreadable."""
-    import keras
+    """A trained ``.keras`` colorizer, refused once, up front, with the file and the reason
+    when it is missing, damaged, or not a colorizer (``L_norm [B,H,W,1] -> ab_norm [B,H,W,2]``)."""
+    import zipfile
 
     path = Path(path)
     if not path.is_file():
@@ -230,38 +234,22 @@ def load_model(path: str | Path):
             f"No model at {path}. Train one first: python -m colorize_lib train --data DIR "
             f"--out {path}"
         )
+    if not zipfile.is_zipfile(path):  # a .keras file is a zip archive
+        raise ValueError(
+            f"{path} is not a Keras model file (a .keras file is a zip archive; this one is "
+            "truncated, damaged or of another kind). Train or copy the model again."
+        )
+    import keras  # after the cheap checks: importing it takes seconds
+
+    from colorize_lib import models
+
     try:
-        return keras.models.load_model(path)
-    except Exception as err:  # a truncated or foreign file: say which file
-        raise ValueError(f"Could not read the model {path}: {err}") from err
-
-
-# ----------------------------------------------------------------------------------------------
-# Command line: python -m colorize_lib colorize
-# ----------------------------------------------------------------------------------------------
-
-
-# ----------------------------------------------------------------------------------------------
-# Command line: python -m colorize_lib colorize
-# ----------------------------------------------------------------------------------------------
-
-
-def find_inputs(inputs: Iterable[str | Path]) -> list[tuple[Path, Path]]:
-    """``(file, relative output name)`` for files and (recursively) folders of pictures.
-
-    A file named explicitly is always tried; in folders, files with a picture suffix are taken
-    and their sub-folders are kept in the output name, so equal names never collide.
-    """
-    found: list[tuple[Path, Path]] = []
-    for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            files = sorted(
-                f
-                for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in pictures.IMAGE_EXTENSIONS
-            )
-            found += [(f, f.relative_to(p).with_suffix(".png")) for f in files]
-        else:
-            found.append((p, Path(p.stem + ".png")))
-    return found
+        model = keras.models.load_model(path, compile=False)
+    except Exception as err:  # a damaged archive or a foreign model: say which file and why
+        reason = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+        raise ValueError(f"Could not read the model {path}: {reason}") from None
+    try:
+        models.check_colorizer(model)
+    except ValueError as err:
+        raise ValueError(f"{path} is not a colorizer: {err}") from None
+    return model

@@ -254,14 +254,18 @@ def encoder_spec(encoder: str) -> EncoderSpec:
     return ENCODERS[encoder]
 
 
+LARGEST_SIZE = 1024  # working sizes above this need more memory than a laptop or Colab has
+
+
 def check_size(image_size: int | None) -> int | None:
-    """``image_size`` as an int, or a clear error unless it is a multiple of 32 (or None)."""
+    """``image_size`` as an int, or a clear error unless it is a multiple of 32 between 32 and
+    ``LARGEST_SIZE`` (or None: any size)."""
     if image_size is None:
         return None
-    if int(image_size) != image_size or image_size < 32 or image_size % 32:
+    if int(image_size) != image_size or not 32 <= image_size <= LARGEST_SIZE or image_size % 32:
         raise ValueError(
-            f"image_size={image_size!r}: the encoder halves the picture 5 times, so the size "
-            "must be a multiple of 32 (32, 64, 96, 128, ...)."
+            f"size {image_size!r}: the encoder halves the picture 5 times, so the size must be a "
+            f"multiple of 32 from 32 to {LARGEST_SIZE} (32, 64, 96, 128, ...)."
         )
     return int(image_size)
 

@@ -52,7 +52,8 @@ def test_missing_data_gives_a_clear_error_not_a_traceback(tmp_path):
         r = _run("train", "--data", data, "--epochs", "1", cwd=tmp_path)
         assert r.returncode == 2, r.stdout + r.stderr
         assert r.stdout.startswith("error:") and "Traceback" not in r.stderr
-    r = _run("colorize", "x.png", "--model", "missing.keras", cwd=tmp_path)
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "x.png")
+    r = _run("colorize", "x.png", "--model", "missing.keras", "--out", "out", cwd=tmp_path)
     assert r.returncode == 2 and "Train one first" in r.stdout
 
 
@@ -89,3 +90,41 @@ def test_train_then_colorize_a_folder_with_a_corrupt_file(tmp_path):
         len(written) == 21 and "sub/p01.png" in written and "wide.png" in written
     )  # ... all others done
     assert Image.open(tmp_path / "out" / "wide.png").size == (200, 150)  # full resolution
+
+
+def _small_colorizer(path: Path, size: int = 32) -> Path:
+    """A tiny model with the colorizer's interface, saved as .keras (no training needed)."""
+    import keras
+
+    L = keras.Input((size, size, 1))
+    ab = keras.layers.Conv2D(2, 3, padding="same", activation="tanh")(L)
+    keras.Model(L, ab).save(path)
+    return path
+
+
+def test_colorize_never_loses_a_file(tmp_path):
+    for folder, value in (("A", 60), ("B", 200)):
+        (tmp_path / folder).mkdir()
+        Image.fromarray(np.full((20, 30, 3), value, np.uint8)).save(tmp_path / folder / "pic.png")
+    original = (tmp_path / "A" / "pic.png").read_bytes()
+    model = _small_colorizer(tmp_path / "m.keras")
+
+    r = _run("colorize", "A", "--model", str(model), "--out", "A", cwd=tmp_path)
+    assert r.returncode == 2 and "inside the input folder" in r.stdout, r.stdout + r.stderr
+    assert (tmp_path / "A" / "pic.png").read_bytes() == original  # the photo is untouched
+
+    r = _run("colorize", "A", "B", "--model", str(model), "--out", "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "colorized 2 of 2 pictures" in r.stdout and "out/pic_2.png" in r.stdout
+    a, b = (np.asarray(Image.open(tmp_path / "out" / n)) for n in ("pic.png", "pic_2.png"))
+    assert a.mean() < 100 < b.mean()  # each input has its own output (A is dark, B is light)
+
+    r = _run("colorize", "A", "--model", str(model), "--out", "out", cwd=tmp_path)
+    assert r.returncode == 2 and "already exist" in r.stdout and "--overwrite" in r.stdout
+    r = _run("colorize", "A", "--model", str(model), "--out", "out", "--overwrite", cwd=tmp_path)
+    assert r.returncode == 0 and "(1 existing files replaced)" in r.stdout, r.stdout
+
+    (tmp_path / "cut.keras").write_bytes(model.read_bytes()[:500])  # a truncated download
+    r = _run("colorize", "A", "--model", "cut.keras", "--out", "o2", cwd=tmp_path)
+    assert r.returncode == 2 and "cut.keras is not a Keras model file" in r.stdout, r.stdout
+    assert "Traceback" not in r.stderr and not (tmp_path / "o2").exists()

@@ -9,7 +9,7 @@ from PIL import Image
 
 keras = pytest.importorskip("keras")
 
-from colorize_lib import color, infer, models, pictures  # noqa: E402
+from colorize_lib import color, infer, jobs, models, pictures  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -116,19 +116,20 @@ def test_prediction_is_traced_once_per_model(model):
 def test_colorize_files_writes_full_size_pngs_and_reports_failures(model, tmp_path):
     Image.fromarray(_photo(70, 100)).save(tmp_path / "in.jpg")
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
-    jobs = infer.find_inputs([tmp_path / "in.jpg", tmp_path / "broken.png"])
-    written, failed = infer.colorize_files(model, jobs, tmp_path / "out", progress=False)
+    plan = jobs.plan([tmp_path / "in.jpg", tmp_path / "broken.png"], tmp_path / "out")
+    written, failed = infer.colorize_files(model, plan.jobs, progress=False)
     assert written == [tmp_path / "out" / "in.png"]
     assert Image.open(written[0]).size == (100, 70)
     assert [src.name for src, _ in failed] == ["broken.png"] and "ImageReadError" in failed[0][1]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["in.png"]  # no temp files
 
 
-def test_find_inputs_uses_the_one_extension_list(tmp_path):
-    for name in ["a.jpe", "b.PNG", "c.txt", "sub/d.webp"]:
-        (tmp_path / name).parent.mkdir(exist_ok=True)
+def test_inputs_are_found_with_the_one_extension_list(tmp_path):
+    for name in ["in/a.jpe", "in/b.PNG", "in/c.txt", "in/sub/d.webp"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"")
-    found = {rel.as_posix() for _, rel in infer.find_inputs([tmp_path])}
+    plan = jobs.plan([tmp_path / "in"], tmp_path / "out")
+    found = {dst.relative_to(tmp_path / "out").as_posix() for _, dst in plan.jobs}
     assert found == {"a.png", "b.png", "sub/d.png"}
     assert ".jpe" in pictures.IMAGE_EXTENSIONS
 
