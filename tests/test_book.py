@@ -1,7 +1,8 @@
 """The whole book builds (tiny profile), and its pages work offline in a real browser.
 
-One session-wide build of the repository with `jupyter-book build` (every notebook executed;
-an execution error fails the build). Then:
+One session-wide build of the repository with `jupyter-book build` (the `book` fixture of
+conftest.py, shared with test_notebooks.py: every notebook executed once; an execution error
+fails the build). Then:
 - every page of `_toc.yml` exists, chapter pages carry a Colab launch button for the repository
   of `_config.yml`, and nothing a page loads comes from another host (widget JS, MathJax, fonts);
 - Debian's headless Chromium (driven by playwright with `executable_path`, never
@@ -41,7 +42,6 @@ CHROMIUM_ARGS = [
 ]
 # Errors every Jupyter Book 1 page raises and that break nothing (see ../shared/NOTES.md).
 HARMLESS_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared", "Got invalid theme mode")
-BUILD_TIMEOUT_S = 1800
 
 pytestmark = pytest.mark.slow
 
@@ -72,35 +72,6 @@ def _source(page: str) -> Path | None:
         if (ROOT / f"{page}{ext}").exists():
             return ROOT / f"{page}{ext}"
     return None
-
-
-@pytest.fixture(scope="session")
-def book(tmp_path_factory) -> Path:
-    """Build the whole book once (tiny profile); return the folder of the HTML pages."""
-    out = tmp_path_factory.mktemp("book")
-    env = {
-        **os.environ,
-        "COLORIZE_PROFILE": "tiny",
-        "COLORIZE_CACHE": str(tmp_path_factory.mktemp("book-cache")),
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(ROOT), "--path-output", str(out)]
-    start = time.perf_counter()
-    proc = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False
-    )
-    seconds = time.perf_counter() - start
-    print(f"\njupyter-book build (tiny profile): {seconds:.0f} s")
-    log = proc.stdout + proc.stderr
-    if proc.returncode != 0:
-        pytest.fail(f"the book build failed ({proc.returncode}):\n{log[-6000:]}", pytrace=False)
-    # raise_on_error makes a failing cell stop the build; check that no failure slipped through.
-    for marker in ("Execution Failed", "CellExecutionError", "ExecutionError"):
-        assert marker not in log, f"the build reported {marker!r}:\n{log[-6000:]}"
-    html = out / "_build" / "html"
-    assert (html / "index.html").exists(), log[-3000:]
-    return html
 
 
 class _Loads(HTMLParser):
