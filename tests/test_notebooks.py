@@ -86,7 +86,8 @@ SHOWS: dict[str, Shows] = {
             r"^input  L_norm : \(\d+, \d+, \d+, 1\) .*",
             r"^target ab_norm: \(\d+, \d+, \d+, 2\) .*",
             r"^unet_\w+: [\d,]+ parameters \([\d,]+ trainable\)$",
-            r"^saved .*unet\.keras$",
+            r"^epoch 1/\d+  loss [\d.e-]+  val_loss [\d.e-]+  \(\d+ s\)$",  # one line an epoch
+            r"^cached in .*unet-[0-9a-f]{12}$",  # the model cache's folder for this recipe
             r"^\s*PSNR dB\s+SSIM\s+ab error$",  # the metrics table
             row("U-Net", 3),
             row("gray (no colour)", 3),
@@ -99,6 +100,7 @@ SHOWS: dict[str, Shows] = {
         sliders=(("gray", "U-Net", "GAN", "truth"), ("gray", "U-Net", "GAN", "truth")),
         text=(
             r"^output: \(None, \d+, \d+, 1\): a \d+x\d+ grid of logits, one per patch$",
+            r"^epoch 1/\d+  .*d_loss [\d.e-]+  .*val_l1 [\d.e-]+  \(\d+ s\)$",  # one line an epoch
             r"^GAN fine-tuning: \d+ epoch\(s\); last epoch: \{.*\}$",
             r"^\d+ held-out pictures; colourfulness of the truth: [\d.]+$",
             r"^\s*PSNR dB\s+colourful\s+\|gap\| to truth$",
