@@ -1,10 +1,15 @@
 """Sources on the network: a zip/tar archive at an http(s) address and public Kaggle datasets.
 
-- ``download``: once into the cache, resumable (HTTP Range), checksum verified, atomic.
-- ``safe_extract``: unpacks an archive, refusing members that would land outside its folder
-  (absolute paths, ``..``, links) or that are not plain files and folders.
+- ``download``: once into the cache, resumable (HTTP Range), checksum verified, atomic, and
+  within a deadline: ``DOWNLOAD_BASE_S`` (2 minutes) plus one second per ``DOWNLOAD_MIN_SPEED``
+  bytes (50 KB) still to come when the server states the size, ``DOWNLOAD_UNKNOWN_SIZE_S``
+  (3 hours) when it does not. A server that trickles bytes cannot hold a run forever; the part
+  downloaded so far is kept and the next try resumes it.
 - ``UrlArchiveSource``, ``KaggleSource``, ``kaggle_default()``: sources with the interface of
-  ``sources.Source``; ``sources.open_source`` picks them from a string.
+  ``sources.Source``; ``sources.open_source`` picks them from a string. An address may carry
+  the archive's checksum: ``https://host/photos.zip#sha256=<64 hex digits>``. The archive is
+  unpacked by ``archives.safe_extract`` (refusing unsafe or oversized archives); a downloaded
+  archive found damaged is removed from the cache, so the next try downloads it again.
 
 No account and no credentials: everything here reads public data, and fails with
 ``SourceUnavailable`` and a message that says what to do when the network is not there.
@@ -14,15 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import stat
-import tarfile
-import zipfile
+import re
+import time
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urldefrag, urlparse
 
 from colorize_lib import files
+from colorize_lib.archives import DamagedArchive, extract_once
 from colorize_lib.sources import (
     OFFLINE_HINT,
     ChecksumMismatch,
@@ -30,11 +34,14 @@ from colorize_lib.sources import (
     MultiSource,
     SourceError,
     SourceUnavailable,
-    UnsafeArchive,
 )
 
+DOWNLOAD_BASE_S = 120.0  # every download may take this long...
+DOWNLOAD_MIN_SPEED = 50_000  # ...plus 1 s per this many bytes (a stated size at 50 KB/s)
+DOWNLOAD_UNKNOWN_SIZE_S = 3 * 3600.0  # the whole deadline when the server states no size
+
 # ----------------------------------------------------------------------------------------------
-# Downloads: resumable, checksum verified, atomic
+# Downloads: resumable, checksum verified, atomic, within a deadline
 # ----------------------------------------------------------------------------------------------
 
 
@@ -49,9 +56,12 @@ def download(
     """Download ``url`` to ``dest`` once: into ``dest.part``, resumed with HTTP Range after an
     interruption, checked against ``sha256``, then renamed (so a half file is never ``dest``).
 
-    Raises ``SourceUnavailable`` (no network), ``ChecksumMismatch`` (file removed).
+    ``timeout`` bounds the connection and each read; the whole download (retries included) has
+    the deadline of the module docstring. Raises ``SourceUnavailable`` (no network, too slow:
+    the part is kept), ``ChecksumMismatch`` (the file is removed).
     """
     import requests
+    import urllib3
     from tqdm.auto import tqdm
 
     dest = Path(dest)
@@ -61,13 +71,28 @@ def download(
         dest.unlink()  # a stale or damaged copy: fetch it again
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
-    broken = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+    broken = (
+        requests.ConnectionError,
+        requests.Timeout,
+        requests.exceptions.ChunkedEncodingError,
+        urllib3.exceptions.ProtocolError,  # read straight from r.raw: urllib3's own errors
+        urllib3.exceptions.ReadTimeoutError,
+    )
+    start = time.monotonic()
+    limit, sized = DOWNLOAD_UNKNOWN_SIZE_S, False
     done, last_error = False, None
     for _attempt in range(retries + 1):
         have = part.stat().st_size if part.exists() else 0
-        headers = {"Range": f"bytes={have}-"} if have else {}
+        headers = {"Accept-Encoding": "identity"}  # byte ranges of the file itself
+        if have:
+            headers["Range"] = f"bytes={have}-"
         try:
-            with requests.get(url, headers=headers, stream=True, timeout=timeout) as r:
+            left = start + limit - time.monotonic()
+            if left <= 0:
+                raise _Late
+            with requests.get(
+                url, headers=headers, stream=True, timeout=(timeout, min(timeout, left))
+            ) as r:
                 if r.status_code == 416:  # the part is already whole (or wrong): start again
                     part.unlink(missing_ok=True)
                     continue
@@ -76,6 +101,8 @@ def download(
                     have = 0
                 length = r.headers.get("Content-Length")
                 total = have + int(length) if length else None
+                if total is not None and not sized:  # the deadline scales with what is to come
+                    limit, sized = DOWNLOAD_BASE_S + (total - have) / DOWNLOAD_MIN_SPEED, True
                 with (
                     open(part, "ab" if have else "wb") as f,
                     tqdm(
@@ -87,9 +114,12 @@ def download(
                         disable=not progress,
                     ) as bar,
                 ):
-                    for block in r.iter_content(1 << 16):
+                    # read1: whatever has arrived, so a trickle cannot block past the deadline
+                    while block := r.raw.read1(1 << 16, decode_content=True):
                         f.write(block)
                         bar.update(len(block))
+                        if time.monotonic() > start + limit:
+                            raise _Late
             if total is not None and part.stat().st_size < total:
                 raise _Interrupted(
                     f"connection closed after {part.stat().st_size} of {total} bytes"
@@ -101,10 +131,22 @@ def download(
                 f"Could not download {url}: the server answered {e.response.status_code}. "
                 f"Check the address. {OFFLINE_HINT}"
             ) from None
+        except _Late:
+            got = part.stat().st_size if part.exists() else 0
+            raise SourceUnavailable(
+                f"The download of {url} did not finish within its deadline of {limit:.0f} s "
+                f"({DOWNLOAD_BASE_S:.0f} s plus 1 s per {DOWNLOAD_MIN_SPEED:,} bytes of a stated "
+                f"size, {DOWNLOAD_UNKNOWN_SIZE_S:.0f} s when the server states none): the server "
+                f"is too slow or stalled. The {got:,} bytes downloaded so far are kept in {part} "
+                f"and the next try resumes them. {OFFLINE_HINT}"
+            ) from None
         except (*broken, _Interrupted) as e:
             last_error = e
             arrived = part.exists() and part.stat().st_size > 0
-            if not arrived and not isinstance(e, requests.exceptions.ChunkedEncodingError):
+            resumable = isinstance(
+                e, requests.exceptions.ChunkedEncodingError | urllib3.exceptions.HTTPError
+            )
+            if not arrived and not resumable:
                 break  # nothing arrived at all: no network, or the host is down
             # else: something arrived; resume from where it stopped
     if not done:
@@ -135,101 +177,41 @@ class _Interrupted(Exception):
     """The connection closed before Content-Length bytes arrived."""
 
 
+class _Late(Exception):
+    """The download's deadline passed."""
+
+
 # ----------------------------------------------------------------------------------------------
-# Safe extraction
+# An archive at an address
 # ----------------------------------------------------------------------------------------------
 
 
-def _inside(root: Path, target: Path) -> bool:
-    root = root.resolve()
-    try:
-        target.resolve().relative_to(root)
-        return True
-    except ValueError:
-        return False
-
-
-def _bad_name(name: str) -> bool:
-    return (
-        name.startswith(("/", "\\"))
-        or (len(name) > 1 and name[1] == ":")
-        or ".." in Path(name.replace("\\", "/")).parts
-    )
-
-
-def _unsafe_members(archive: Path, root: Path) -> list[str]:
-    """Members of a zip or tar that would land outside ``root`` (checked before writing)."""
-    bad: list[str] = []
-    if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as zf:
-            for info in zf.infolist():
-                if _bad_name(info.filename) or not _inside(root, root / info.filename):
-                    bad.append(f"{info.filename} (outside the folder)")
-                elif stat.S_ISLNK(info.external_attr >> 16):
-                    bad.append(f"{info.filename} (a symbolic link)")
-        return bad
-    with tarfile.open(archive) as tf:
-        for m in tf.getmembers():
-            target = root / m.name
-            if _bad_name(m.name) or not _inside(root, target):
-                bad.append(f"{m.name} (outside the folder)")
-            elif m.issym() or m.islnk():
-                base = target.parent if m.issym() else root  # hard links are archive-relative
-                if _bad_name(m.linkname) or not _inside(root, base / m.linkname):
-                    bad.append(f"{m.name} -> {m.linkname} (a link pointing outside)")
-            elif not (m.isfile() or m.isdir()):
-                bad.append(f"{m.name} (a device or pipe)")
-    return bad
-
-
-def safe_extract(archive: Path, dest: Path) -> Path:
-    """Extract a zip or tar(.gz/.bz2/.xz) into ``dest``, refusing members that would land outside.
-
-    Every member is checked before anything is written: absolute paths, ``..``, links (symbolic
-    or hard) pointing outside, and devices make the whole archive refused (``UnsafeArchive``).
-    Tar members are then extracted with tarfile's ``data`` filter as well. Extraction goes to
-    ``dest.tmp`` and is renamed when complete, so a half-extracted folder is never used.
-    """
-    archive, dest = Path(archive), Path(dest)
-    try:
-        if not (zipfile.is_zipfile(archive) or tarfile.is_tarfile(archive)):
+def _checksum(url: str, sha256: str | None) -> tuple[str, str | None]:
+    """(the address without ``#sha256=...``, the checksum it or ``sha256`` gives, lower case)."""
+    url, fragment = urldefrag(url)
+    if fragment:
+        key, _, value = fragment.partition("=")
+        if key.strip().lower() != "sha256":
             raise SourceError(
-                f"{archive.name} is neither a zip nor a tar archive. Give the address of a "
-                ".zip, .tar, .tar.gz (.tgz) file, or a folder of pictures."
+                f"{url}#{fragment}: after '#' an address may only carry the archive's checksum, "
+                f"as {url}#sha256=<64 hex digits> (what sha256sum prints)."
             )
-        bad = _unsafe_members(archive, dest)
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as e:
+        if sha256 is not None and sha256.lower() != value.strip().lower():
+            raise SourceError(f"{url}: two different checksums given ({sha256} and {value}).")
+        sha256 = value.strip()
+    if sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):
         raise SourceError(
-            f"The archive {archive} is damaged ({e}); delete it and try again."
-        ) from None
-    if bad:
-        raise UnsafeArchive(
-            f"Refused to extract {archive.name}: {len(bad)} members would be written outside the "
-            f"extraction folder: {'; '.join(bad[:5])}. Nothing was extracted. Use a trusted archive."
+            f"{sha256!r} is not a SHA-256 checksum: it has 64 hex digits (0-9, a-f), as "
+            f"sha256sum prints them; write {url}#sha256=<64 hex digits>, or leave it out."
         )
-    tmp = dest.with_name(dest.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        if zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as zf:
-                zf.extractall(tmp)
-        else:
-            with tarfile.open(archive) as tf:
-                if hasattr(tarfile, "data_filter"):
-                    tf.extractall(tmp, filter="data")
-                else:  # pragma: no cover - Python < 3.11.4; members were checked above
-                    tf.extractall(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(dest, ignore_errors=True)
-    os.replace(tmp, dest)
-    return dest
+    return url, sha256.lower() if sha256 else None
 
 
 class UrlArchiveSource:
-    """A zip or tar archive of pictures at an http(s) address, downloaded once into the cache."""
+    """A zip or tar archive of pictures at an http(s) address, downloaded once into the cache.
+
+    ``url`` may end in ``#sha256=<64 hex digits>`` (the same as passing ``sha256``).
+    """
 
     def __init__(
         self,
@@ -238,7 +220,8 @@ class UrlArchiveSource:
         cache_dir: str | os.PathLike | None = None,
         licence: str = "see where the archive comes from",
     ):
-        self.url, self.sha256, self.licence = url, sha256, licence
+        url, self.sha256 = _checksum(url, sha256)
+        self.url, self.licence = url, licence
         if cache_dir is None:
             from . import profiles
 
@@ -255,14 +238,22 @@ class UrlArchiveSource:
         return f"pictures from the archive {self.url} ({check}; licence: {self.licence})"
 
     def fetch(self, progress: bool = True) -> Path:
-        """Download (once) and extract (once); the folder with the pictures."""
-        marker = self.folder / ".complete"
-        if marker.exists():
+        """Download (once) and extract (once); the folder with the pictures.
+
+        A damaged download is removed from the cache, so the next try downloads it again.
+        """
+        marker = self.folder / ".complete"  # holds the SHA-256 of the archive extracted there
+        if marker.exists() and self.sha256 in (None, marker.read_text().strip()):
             return self.folder
         archive = download(self.url, self.file, self.sha256, progress=progress)
-        safe_extract(archive, self.folder)
-        marker.write_text(self.url + "\n")
-        return self.folder
+        try:
+            return extract_once(archive, self.folder, self.sha256 or files.sha256(archive))
+        except DamagedArchive as e:
+            archive.unlink(missing_ok=True)
+            raise DamagedArchive(
+                f"{e} The downloaded copy was removed from the cache, so the next try "
+                "downloads it again."
+            ) from None
 
     def paths(self) -> list[Path]:
         return FolderSource(self.fetch()).paths()

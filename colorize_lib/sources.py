@@ -1,4 +1,4 @@
-"""Where pictures come from: bundled photos, a folder, an archive at a URL, a Kaggle dataset.
+"""Where pictures come from: bundled photos, a folder, an archive (on disk or at a URL), Kaggle.
 
 Every source has the same small interface (``Source``): ``describe()`` says in one paragraph
 what it is (and its licence), ``paths()`` lists its picture files (downloading them first if
@@ -7,7 +7,8 @@ needed), and ``load(size)`` decodes them once into ``uint8 [N, size, size, 3]`` 
 
 =====================================  =============================================
 ``"path/to/folder"``                   ``FolderSource`` (recursive)
-``"https://host/photos.zip"`` (or tar)  ``remote.UrlArchiveSource`` (cached, checksum, resumable)
+``"photos.zip"`` (or .tar, .tar.gz...)  ``archives.LocalArchiveSource`` (unpacked into the cache)
+``"https://host/photos.zip"`` (or tar)  ``remote.UrlArchiveSource`` (cached, resumable, ``#sha256=``)
 ``"kaggle:owner/name"``                ``remote.KaggleSource`` through ``kagglehub``
 ``"kaggle"``                           the Colab default: ``remote.KAGGLE_DEFAULT``, no account
 ``"offline"`` / ``"procedural"``       ``ProceduralSource`` (plus ``bundled_photos()``)
@@ -71,7 +72,7 @@ class ChecksumMismatch(SourceError):
 
 
 class UnsafeArchive(SourceError):
-    """An archive has members that would land outside the extraction folder."""
+    """An archive has members that would land outside its folder, or is too big (``archives``)."""
 
 
 @dataclass
@@ -99,11 +100,8 @@ class SkipReport:
                 lines.append(f"  ... and {len(self.skipped) - max_names} more")
         if self.upscaled:
             names = ", ".join(self.upscaled[:max_names])
-            more = (
-                f" and {len(self.upscaled) - max_names} more"
-                if len(self.upscaled) > max_names
-                else ""
-            )
+            extra = len(self.upscaled) - max_names
+            more = f" and {extra} more" if extra > 0 else ""
             lines.append(
                 f"{len(self.upscaled)} pictures smaller than the working size were upscaled "
                 f"(bicubic): {names}{more}"
@@ -386,7 +384,7 @@ def open_source(spec: str | os.PathLike | Source, n: int = 1000, seed: int = 0) 
 
     ``n`` and ``seed`` size the procedural set for ``"offline"`` / ``"procedural"``.
     """
-    from colorize_lib import remote  # network sources (requests, kagglehub) only when asked
+    from colorize_lib import archives, remote  # imported only when asked (requests, kagglehub)
 
     if not isinstance(spec, str | os.PathLike):
         return spec
@@ -401,6 +399,8 @@ def open_source(spec: str | os.PathLike | Source, n: int = 1000, seed: int = 0) 
     if low.startswith(("http://", "https://")):
         return remote.UrlArchiveSource(s)
     path = Path(s).expanduser()
+    if path.is_file() and archives.is_archive_name(path):
+        return archives.LocalArchiveSource(path)
     if path.exists():
         return FolderSource(path)
     raise NoImagesFound(

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorize_lib import remote, sources
+from colorize_lib import archives, remote, sources
 
 # ----------------------------------------------------------------------------------------------
 # helpers: files the tests write
@@ -387,7 +387,7 @@ def test_malicious_tar_is_refused(tmp_path, members):
     archive.write_bytes(_tar_bytes(fixed))
     before = {p for p in tmp_path.rglob("*")}
     with pytest.raises(sources.UnsafeArchive, match="Nothing was extracted"):
-        remote.safe_extract(archive, box / "out")
+        archives.safe_extract(archive, box / "out")
     after = {p for p in tmp_path.rglob("*")}
     assert after == before, f"written: {after - before}"
 
@@ -400,7 +400,7 @@ def test_malicious_zip_is_refused(tmp_path):
             zf.writestr(zipfile.ZipInfo(evil), "evil")
         before = {p for p in tmp_path.rglob("*")}
         with pytest.raises(sources.UnsafeArchive):
-            remote.safe_extract(archive, tmp_path / "box" / "out")
+            archives.safe_extract(archive, tmp_path / "box" / "out")
         assert {p for p in tmp_path.rglob("*")} == before
     archive = tmp_path / "link.zip"
     with zipfile.ZipFile(archive, "w") as zf:
@@ -408,7 +408,7 @@ def test_malicious_zip_is_refused(tmp_path):
         info.external_attr = 0o120777 << 16  # a symbolic link
         zf.writestr(info, "/etc/passwd")
     with pytest.raises(sources.UnsafeArchive, match="symbolic link"):
-        remote.safe_extract(archive, tmp_path / "box" / "out")
+        archives.safe_extract(archive, tmp_path / "box" / "out")
 
 
 def test_safe_links_inside_are_allowed(tmp_path):
@@ -418,7 +418,7 @@ def test_safe_links_inside_are_allowed(tmp_path):
             [_member("d/a.txt", b"hello"), _member("d/b.txt", kind=tarfile.SYMTYPE, link="a.txt")]
         )
     )
-    out = remote.safe_extract(archive, tmp_path / "out")
+    out = archives.safe_extract(archive, tmp_path / "out")
     assert (out / "d" / "b.txt").read_text() == "hello"
 
 
