@@ -76,14 +76,23 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
 
 class DivergenceGuard(keras.callbacks.Callback):
-    """Stop at the first non-finite loss and put back the weights of the last good epoch."""
+    """Stop a run that diverged and put back the weights of the last good epoch.
 
-    def __init__(self) -> None:
+    Diverged means: a logged loss became NaN or infinite (checked after every batch); or, at an
+    epoch's end, a trainable weight is non-finite or larger than ``weight_limit`` in size
+    (trained colorizers stay below 100; a learning rate far too large sends them to 1e30), or
+    the training ``loss`` is more than ``loss_rise`` times its value on the first batch (a
+    loss that only climbs). ``message`` then says what happened and what to do.
+    """
+
+    def __init__(self, weight_limit: float = 1e4, loss_rise: float = 3.0) -> None:
         super().__init__()
+        self.weight_limit, self.loss_rise = weight_limit, loss_rise
         self.good_weights: list[np.ndarray] | None = None
         self.good_epoch = 0
         self.message: str | None = None
         self._epoch = 0
+        self._first_loss: float | None = None
 
     def on_train_begin(self, logs=None) -> None:
         self.good_weights = self.model.get_weights()
@@ -96,16 +105,32 @@ class DivergenceGuard(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
         bad = _finite(logs)
+        if self._first_loss is None and "loss" in (logs or {}) and not bad:
+            self._first_loss = float(logs["loss"])
         if bad and self.message is None:
             values = ", ".join(f"{k} = {v}" for k, v in bad.items())
             where = f"epoch {self._epoch + 1}, batch {batch + 1}"
             self._trip(f"{', '.join(bad)} became non-finite ({values}) at {where}")
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if self.message is not None:
+            return
         bad = _finite(logs)
-        if bad and self.message is None:
+        largest = max(float(np.max(np.abs(np.asarray(w)))) for w in self.model.trainable_weights)
+        loss, first = (logs or {}).get("loss"), self._first_loss
+        if bad:
             self._trip(f"{', '.join(bad)} became non-finite at the end of epoch {epoch + 1}")
-        elif self.message is None:
+        elif not np.isfinite(largest) or largest > self.weight_limit:
+            self._trip(
+                f"the weights exploded in epoch {epoch + 1} (largest |w| = {largest:.3g}, "
+                f"limit {self.weight_limit:g})"
+            )
+        elif loss is not None and first and float(loss) > self.loss_rise * first:
+            self._trip(
+                f"the loss rose from {first:.4g} (first batch) to {float(loss):.4g} "
+                f"(epoch {epoch + 1})"
+            )
+        else:
             self.good_weights = self.model.get_weights()
             self.good_epoch = epoch + 1
 
@@ -113,10 +138,14 @@ class DivergenceGuard(keras.callbacks.Callback):
         self.model.stop_training = True
         if self.good_weights is not None:
             self.model.set_weights(self.good_weights)
+        kept = (
+            f"the weights after epoch {self.good_epoch}, whose checkpoint is kept"
+            if self.good_epoch
+            else "its starting weights (no epoch ended well)"
+        )
         self.message = (
-            f"Training stopped: {what}. The model holds the weights after epoch "
-            f"{self.good_epoch} (0 = the starting weights) and that epoch's checkpoint is kept. "
-            "Lower the learning rate, check the data for NaN values, or resume from the checkpoint."
+            f"Training stopped: {what}. The model holds {kept}. Lower the learning rate and "
+            "start afresh (--no-resume), or check the data for NaN values."
         )
 
 

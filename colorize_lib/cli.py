@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 DATA_HELP = (
-    "a folder of photos (searched recursively), an archive (.zip/.tar) path or URL, or a named "
-    "source such as 'offline' (procedural pictures + bundled photos) or 'kaggle:OWNER/DATASET'"
+    "a folder of photos (searched recursively), a .zip/.tar(.gz) archive path, or the URL of one "
+    "(add '#sha256=HEX' to check the download), or a named source such as 'offline' (procedural "
+    "pictures + bundled photos) or 'kaggle:OWNER/DATASET'"
 )
 
 

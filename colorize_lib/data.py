@@ -82,11 +82,12 @@ def _order(paths: list[Path], seed: int) -> list[Path]:
 
 
 def _decode_cached(
-    paths: list[Path], size: int, progress: bool
+    paths: list[Path], size: int, progress: bool, root: Path | None
 ) -> tuple[np.ndarray, list[str], sources.SkipReport]:
     """``sources.load_images`` with its result kept in ``cache_dir()/arrays`` (keyed by the
-    files, their sizes and ``size``): a second run of any chapter decodes nothing."""
-    sig = hashlib.sha1(str(size).encode())
+    files, their sizes, ``size`` and ``root``, which names are relative to): a second run of any
+    chapter decodes nothing."""
+    sig = hashlib.sha1(f"{size}|{root}".encode())
     for p in paths:
         try:
             st = p.stat()
@@ -103,7 +104,6 @@ def _decode_cached(
         )
         report.loaded = len(info["names"])
         return np.load(npy), info["names"], report
-    root = Path(os.path.commonpath([p.parent for p in paths])) if paths else None
     images, names, report = sources.load_images(paths, size, root=root, progress=progress)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = stem.with_name(stem.name + ".tmp.npy")
@@ -168,34 +168,48 @@ def _procedural(n: int, size: int, seed: int, start: int, progress: bool) -> np.
 
 
 def _file_split(src, size: int, n_train: int, n_val: int, seed: int, progress: bool) -> Split:
+    """Decode files in their seeded order, skipping unreadable ones, until ``n_val + n_train``
+    pictures are readable; the first ``n_val`` readable ones are held out. Skips happen before
+    the split, so one bad file never empties the validation set, and the split stays the same
+    for the same readable files."""
     paths = _order(src.paths(), seed)  # raises NoImagesFound / SourceUnavailable
-    if len(paths) <= n_val:
-        raise sources.NoImagesFound(
-            f"The source has {len(paths)} picture files, not enough for {n_val} validation "
-            f"pictures plus training ones. Add pictures or lower n_val.\n{src.describe()}"
-        )
-    val_paths, train_paths = paths[:n_val], paths[n_val : n_val + n_train]
-    if len(train_paths) < n_train:
-        print(
-            f"Note: the source has {len(paths)} picture files: training on {len(train_paths)} "
-            f"instead of {n_train} ({n_val} are held out for validation)."
-        )
-    val, val_names, r_val = _decode_cached(val_paths, size, progress)
-    train, train_names, r_train = _decode_cached(train_paths, size, progress)
-    report = r_val.merge(r_train)
+    root = Path(os.path.commonpath([p.parent for p in paths])) if paths else None  # for names
+    want = n_val + n_train
+    parts, names, report = [], [], sources.SkipReport()
+    for chunk in (paths[:n_val], paths[n_val:want]):  # decoded (and cached) apart, as before
+        if chunk:
+            images, chunk_names, chunk_report = _decode_cached(chunk, size, progress, root)
+            parts.append(images)
+            names += chunk_names
+            report.merge(chunk_report)
+    start = want
+    while sum(map(len, parts)) < want and start < len(paths):  # replace the unreadable ones
+        chunk = paths[start : start + want - sum(map(len, parts))]
+        images, chunk_names, chunk_report = _decode_cached(chunk, size, progress, root)
+        parts.append(images)
+        names += chunk_names
+        report.merge(chunk_report)
+        start += len(chunk)
+    pictures = np.concatenate(parts) if parts else np.zeros((0, size, size, 3), np.uint8)
     others = getattr(src, "_others", [])
     report.skipped += [(str(p), f"not a picture file type ({p.suffix or 'none'})") for p in others]
     report.report()  # one warning, once, before any training
-    if len(train) == 0 or len(val) == 0:
+    if len(pictures) <= n_val:
         raise sources.NoImagesFound(
-            f"No readable pictures for {'training' if len(train) == 0 else 'validation'}.\n"
-            f"{report.summary()}"
+            f"{len(pictures)} readable pictures among {len(paths)} picture files: not enough for "
+            f"{n_val} validation pictures plus training ones. Add pictures or hold out fewer."
+            f"\n{report.summary()}"
+        )
+    if len(pictures) < want:
+        print(
+            f"Note: {len(pictures)} readable pictures: training on {len(pictures) - n_val} "
+            f"instead of {n_train} ({n_val} are held out for validation)."
         )
     return Split(
-        train=train,
-        val=val,
-        train_names=train_names,
-        val_names=val_names,
+        train=pictures[n_val:],
+        val=pictures[:n_val],
+        train_names=names[n_val:],
+        val_names=names[:n_val],
         report=report,
         source_description=src.describe(),
         real=real_photos(size, "outdoor"),

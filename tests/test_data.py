@@ -52,9 +52,24 @@ def test_file_split_is_deterministic_and_independent_of_n(photo_folder):
     assert a.val_names == b.val_names and b.train_names[: len(a.train_names)] == a.train_names
     assert not set(a.val_names) & set(b.train_names)
     assert a.val.shape == (5, 16, 16, 3)
-    assert len(a.train) + len(a.val) + len(a.report.skipped) == 15
+    # the unreadable file among the first 15 is skipped and replaced by the next readable one
+    assert len(a.train) == 10 and len(a.report.skipped) == 1
     c = data.load_split(str(photo_folder), size=16, n_train=10, n_val=5, seed=1, progress=False)
     assert c.val_names != a.val_names, "another seed gives another split"
+
+
+def test_an_unreadable_file_where_a_validation_picture_would_be_is_replaced(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i, img in enumerate(synth.generate(12, 24, seed=2, progress=False)):
+        Image.fromarray(img).save(folder / f"good{i:02d}.png")
+    (folder / "broken.png").write_bytes(b"not a picture")
+    files = sorted(folder.iterdir())
+    seed = next(s for s in range(500) if data._order(files, s)[0].name == "broken.png")
+    split = data.holdout_split(str(folder), 16, None, 0.1, seed)  # 1 held out: the broken slot
+    assert len(split.val) == 1 and len(split.train) == 11
+    assert split.report.skipped == [("broken.png", split.report.skipped[0][1])]
+    assert "broken.png" not in split.val_names + split.train_names
 
 
 def test_decoded_arrays_are_cached(photo_folder, monkeypatch):

@@ -191,7 +191,7 @@ def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_weights(tmp_path)
             weights_after[epoch] = self.model.get_weights()
 
     with pytest.raises(
-        fitting.TrainingDiverged, match=r"nan.*weights after epoch 1 .*learning rate"
+        fitting.TrainingDiverged, match=r"nan.*weights after epoch 1,.*learning rate"
     ):
         fitting.train_unet(model, data, None, 3, tmp_path, extra=[Record()], verbose=0)
     assert list(weights_after) == [0, 1]  # stopped in epoch 2, did not go on to epoch 3
@@ -244,3 +244,27 @@ def test_setup_sets_precision_and_seed_explicitly():
         keras.mixed_precision.set_global_policy("float32")
     with pytest.raises(ValueError, match="precision"):
         runtime.setup(profiles.get_profile("tiny"), precision="float8")
+
+
+def test_a_learning_rate_far_too_large_stops_the_run_with_the_starting_weights(tmp_path):
+    data = _dataset(_pictures(16))
+    model = _model()
+    start = model.get_weights()
+    with pytest.raises(fitting.TrainingDiverged, match=r"weights exploded.*starting weights"):
+        fitting.train_unet(model, data, None, 3, tmp_path, learning_rate=1e6, verbose=0)
+    for a, b in zip(start, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)  # put back, not left at 1e30
+    assert not (tmp_path / "state.json").exists()  # nothing diverged was checkpointed
+
+
+def test_a_loss_that_only_climbs_stops_the_run():
+    guard = fitting.cb.DivergenceGuard(weight_limit=1e4, loss_rise=3.0)
+    guard.set_model(_model())
+    guard.on_train_begin()
+    guard.on_epoch_begin(0)
+    guard.on_train_batch_end(0, {"loss": 0.2})
+    guard.on_epoch_end(0, {"loss": 0.5})  # higher, but within 3x: fine
+    assert guard.message is None and guard.good_epoch == 1
+    guard.on_epoch_begin(1)
+    guard.on_epoch_end(1, {"loss": 0.9})  # 4.5x the first batch: diverged
+    assert "the loss rose from 0.2" in guard.message and guard.model.stop_training
