@@ -200,10 +200,13 @@ def kill_cases(work: Path, tally: Tally, kills: int, epochs: int = 6) -> list[fl
         moments.append(round(wait, 1))
         state = work / "k.run" / "state.json"
         done = json.loads(state.read_text())["epoch"] if state.exists() else 0
-        for f in (work / "k.run").glob("*.keras") if (work / "k.run").exists() else []:
-            if not zipfile.is_zipfile(f):
+        for f in (work / "k.run").glob("epoch-*.keras") if (work / "k.run").exists() else []:
+            if not zipfile.is_zipfile(f):  # a final name on a half-written file
                 tally.lost.append(f"kill {k + 1}: half-written checkpoint {f.name}")
         r = run(*args, cwd=work)
+        left = [f.name for f in (work / "k.run").glob(".*")]  # temporaries of killed saves
+        if left:
+            tally.lost.append(f"kill {k + 1}: temporary files left after the resume: {left}")
         tally.check(f"resume after kill {k + 1} at {wait:.1f} s (epoch {done} saved)", r, (0,))
         resumed = done == 0 or done >= epochs or f"(epoch {done} of {epochs})" in r.stdout
         if r.returncode != 0 or not resumed or not zipfile.is_zipfile(work / "k.keras"):

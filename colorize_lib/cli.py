@@ -157,6 +157,7 @@ def _train_and_save(train, model, out: Path, run_dir: Path) -> int:
     """Run ``train()``; save ``model`` to ``out`` only when it finished."""
     from colorize_lib import files, fitting
 
+    files.remove_temporaries(out)  # of a save to --out that a kill interrupted
     start = time.time()
     try:
         train()

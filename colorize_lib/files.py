@@ -63,6 +63,16 @@ def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
     return Path(path)
 
 
+def remove_temporaries(path: str | Path) -> list[Path]:
+    """Delete the temporary files that ``atomic_path`` left beside ``path`` when a kill
+    interrupted a write (``.STEM-XXXXXXXX.SUFFIX``); returns them."""
+    path = Path(path)
+    left = [p for p in path.parent.glob(f".{path.stem}-*{path.suffix}") if p.is_file()]
+    for p in left:
+        p.unlink(missing_ok=True)
+    return left
+
+
 def write_bytes(path: str | Path, data: bytes) -> Path:
     """``path.write_bytes(data)``, all or nothing."""
     return atomic_write(path, lambda tmp: tmp.write_bytes(data))

@@ -76,6 +76,14 @@ def clear_run(run_dir: str | Path) -> None:
         old.unlink(missing_ok=True)
 
 
+def _remove_temporaries(run_dir: Path) -> None:
+    """Hidden files in a run folder are temporaries of saves that a kill interrupted
+    (``files.atomic_path``), never a checkpoint: delete them when a run starts."""
+    for tmp in run_dir.glob(".*"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+
+
 def _progress(verbose) -> tuple[int, bool]:
     """(Keras' verbose, one line per epoch?) for ``verbose`` = "auto", True/False or 0/1/2."""
     if verbose == "auto":
@@ -102,6 +110,7 @@ def fit(
     run_dir.mkdir(parents=True, exist_ok=True)
     strategy = strategy or tf.distribute.get_strategy()
     recipe = json.loads(json.dumps({"model": model.name, **(recipe or {})}))  # as read back
+    _remove_temporaries(run_dir)
     if not resume:
         clear_run(run_dir)
     state = read_state(run_dir)

@@ -268,3 +268,25 @@ def test_a_loss_that_only_climbs_stops_the_run():
     guard.on_epoch_begin(1)
     guard.on_epoch_end(1, {"loss": 0.9})  # 4.5x the first batch: diverged
     assert "the loss rose from 0.2" in guard.message and guard.model.stop_training
+
+
+def test_temporaries_of_a_killed_save_are_removed_and_nothing_else(tmp_path):
+    """A kill during a save leaves ``.NAME-XXXXXXXX.keras`` (never a final name): cleaned up."""
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / ".epoch-002-a1b2c3d4.keras").write_bytes(b"PK half")
+    fitting.train_unet(_model(), _dataset(_pictures(8)), None, 1, tmp_path / "run", verbose=0)
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["epoch-001.keras", "state.json"]
+
+    for name in (
+        ".unet-x1y2z3w4.keras",
+        ".unet.keras.notes",
+        ".other-x1y2z3w4.keras",
+        "unet.keras",
+    ):
+        (tmp_path / name).write_bytes(b"")
+    removed = files.remove_temporaries(tmp_path / "unet.keras")
+    assert [p.name for p in removed] == [".unet-x1y2z3w4.keras"]
+    assert (
+        not (tmp_path / ".unet-x1y2z3w4.keras").exists()
+        and (tmp_path / ".other-x1y2z3w4.keras").exists()
+    )
