@@ -59,6 +59,8 @@ bench: setup
 	$(PY) benchmarks/bench_data.py
 	$(PY) benchmarks/bench_unet.py
 	$(PY) benchmarks/bench_gan.py --skip-quality
+	$(PY) benchmarks/bench_infer.py
+	$(PY) benchmarks/bench_reliability.py
 
 # Quality on real photos (trains with the command line; about an hour on 2 cores).
 PHOTOS ?= ../shared/landscapes-128

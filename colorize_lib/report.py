@@ -178,6 +178,7 @@ BENCHMARKS = {  # results/<name>.json -> title, in the order the page shows them
     "infer": "Colorizing speed: batched, one by one, one large photo",
     "gan": "GAN training",
     "quality": "Quality on held-out photos",
+    "reliability": "The command line under bad input and kills",
 }
 
 
