@@ -173,13 +173,14 @@ def _train_and_save(train, model, out: Path, run_dir: Path) -> int:
 
 
 def run_train(args) -> int:
-    from colorize_lib import fitting, models, sources
+    from colorize_lib import fitting, jobs, models, sources
 
     out = _model_path(args.out)
     try:
         models.check_size(args.size)
         models.encoder_spec(args.encoder)
         _check_common(args)
+        jobs.check_writable(out.parent)  # before minutes of training, not after
         run, train_ds, val_ds, samples, data_key = _prepare(args, args.size)
     except (ValueError, FileNotFoundError, sources.SourceError) as err:
         print(f"error: {err}")
@@ -210,7 +211,7 @@ def run_train(args) -> int:
 
 
 def run_train_gan(args) -> int:
-    from colorize_lib import files, fitting, infer, models, sources
+    from colorize_lib import files, fitting, infer, jobs, models, sources
 
     out = _model_path(args.out)
     try:
@@ -225,6 +226,7 @@ def run_train_gan(args) -> int:
             )
         models.check_size(size)
         _check_common(args)
+        jobs.check_writable(out.parent)
         if args.l1_weight < 0 or not 0 <= args.label_smoothing < 1:
             raise ValueError("--l1-weight must be >= 0 and --label-smoothing in [0, 1)")
         run, train_ds, val_ds, samples, data_key = _prepare(args, size)

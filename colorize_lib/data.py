@@ -191,8 +191,7 @@ def _file_split(src, size: int, n_train: int, n_val: int, seed: int, progress: b
         report.merge(chunk_report)
         start += len(chunk)
     pictures = np.concatenate(parts) if parts else np.zeros((0, size, size, 3), np.uint8)
-    others = getattr(src, "_others", [])
-    report.skipped += [(str(p), f"not a picture file type ({p.suffix or 'none'})") for p in others]
+    report.skipped += getattr(src, "unused", [])  # other files, folders that cannot be listed
     report.report()  # one warning, once, before any training
     if len(pictures) <= n_val:
         raise sources.NoImagesFound(

@@ -127,6 +127,6 @@ def check_writable(folder: str | os.PathLike) -> None:
             pass
     except OSError as err:
         raise OutputRefused(
-            f"cannot write to --out {folder}: {err.strerror or err}. Choose a folder you can "
-            "write to."
+            f"cannot write to {folder}: {err.strerror or err}. Choose an output folder you can "
+            "write to (--out)."
         ) from None

@@ -187,22 +187,37 @@ class Source(Protocol):
 
 def _list_pictures(
     root: Path, subfolders: Iterable[str] | None = None
-) -> tuple[list[Path], list[Path]]:
-    """(picture files by extension, other files) under ``root``, recursive, sorted by name."""
+) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Picture files under ``root`` (recursive, sorted by name), and ``(name, reason)`` for every
+    other file and every folder that cannot be listed (reported, never skipped silently)."""
     wanted = {s.lower() for s in subfolders} if subfolders else None
-    found, others = [], []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    found, unused = [], []
+
+    def cannot_list(err: OSError) -> None:
+        unused.append(
+            (
+                Path(err.filename).relative_to(root).as_posix() + "/",
+                f"cannot list this folder ({err.strerror})",
+            )
+        )
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=cannot_list):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for f in sorted(filenames):
             p = Path(dirpath) / f
-            if wanted is not None:
-                parts = {part.lower() for part in p.relative_to(root).parts[:-1]}
-                if not parts & wanted:
-                    continue
-            if f.startswith("."):
+            parts = {part.lower() for part in p.relative_to(root).parts[:-1]}
+            if f.startswith(".") or (wanted is not None and not parts & wanted):
                 continue
-            (found if p.suffix.lower() in pictures.IMAGE_EXTENSIONS else others).append(p)
-    return found, others
+            if p.suffix.lower() in pictures.IMAGE_EXTENSIONS:
+                found.append(p)
+            else:
+                unused.append(
+                    (
+                        p.relative_to(root).as_posix(),
+                        f"not a picture file type ({p.suffix or 'no extension'})",
+                    )
+                )
+    return found, unused
 
 
 class FolderSource:
@@ -214,7 +229,7 @@ class FolderSource:
         self.root = Path(path).expanduser()
         self.subfolders = list(subfolders) if subfolders else None
         self.name = name or str(self.root)
-        self._others: list[Path] = []
+        self.unused: list[tuple[str, str]] = []  # (name, reason): reported with the skips
 
     def describe(self) -> str:
         only = f" (only the sub-folders {', '.join(self.subfolders)})" if self.subfolders else ""
@@ -228,9 +243,9 @@ class FolderSource:
             )
         if self.root.is_file():
             return [self.root]
-        files, self._others = _list_pictures(self.root, self.subfolders)
+        files, self.unused = _list_pictures(self.root, self.subfolders)
         if not files:
-            found = f"only {len(self._others)} other files" if self._others else "nothing"
+            found = f"only {len(self.unused)} other entries" if self.unused else "nothing"
             raise NoImagesFound(
                 f"No pictures in {self.root}{' under ' + ', '.join(self.subfolders) if self.subfolders else ''}: "
                 f"looked recursively for {', '.join(sorted(pictures.IMAGE_EXTENSIONS))} and found {found}. "
@@ -245,13 +260,7 @@ class FolderSource:
         paths = self.paths()[:limit] if limit else self.paths()
         root = self.root if self.root.is_dir() else self.root.parent
         images, names, report = load_images(paths, size, root=root, progress=progress)
-        report.skipped += [
-            (
-                p.relative_to(root).as_posix(),
-                f"not a picture file type ({p.suffix or 'no extension'})",
-            )
-            for p in self._others
-        ]
+        report.skipped += self.unused
         if not names:
             raise NoImagesFound(
                 f"None of the {len(paths)} picture files in {self.root} could be read.\n"

@@ -52,6 +52,9 @@ def test_missing_data_gives_a_clear_error_not_a_traceback(tmp_path):
         r = _run("train", "--data", data, "--epochs", "1", cwd=tmp_path)
         assert r.returncode == 2, r.stdout + r.stderr
         assert r.stdout.startswith("error:") and "Traceback" not in r.stderr
+    (tmp_path / "a_file").write_text("a file, not a folder")  # an output folder we cannot write
+    r = _run("train", "--data", "offline", "--out", "a_file/unet.keras", cwd=tmp_path)
+    assert r.returncode == 2 and "cannot write to a_file" in r.stdout, r.stdout + r.stderr[-2000:]
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "x.png")
     r = _run("colorize", "x.png", "--model", "missing.keras", "--out", "out", cwd=tmp_path)
     assert r.returncode == 2 and "Train one first" in r.stdout

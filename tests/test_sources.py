@@ -475,3 +475,25 @@ def test_kaggle_default_states_licences():
     for dataset_id, _, licence, _ in remote.KAGGLE_DEFAULT:
         assert dataset_id in text and licence in text
     assert sum(n for *_, n in remote.KAGGLE_DEFAULT) > 15000
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_not_skipped_silently(tmp_path, monkeypatch):
+    from PIL import Image
+
+    for name in ("a.png", "locked/b.png"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(tmp_path / name)
+    real_walk = sources.os.walk
+
+    def walk(top, onerror=None, **kw):  # as if "locked" had no read permission (root ignores chmod)
+        for root, dirs, names in real_walk(top, **kw):
+            if Path(root).name == "locked":
+                onerror(PermissionError(13, "Permission denied", root))
+                continue
+            yield root, dirs, names
+
+    monkeypatch.setattr(sources.os, "walk", walk)
+    src = sources.FolderSource(tmp_path)
+    assert [p.name for p in src.paths()] == ["a.png"]
+    _, _, report = src.load(16, progress=False)
+    assert ("locked/", "cannot list this folder (Permission denied)") in report.skipped
