@@ -41,17 +41,12 @@ def load_pictures(folder: str | None, n: int, size: int, seed: int = 0) -> tuple
     if not folder:
         rng = np.random.default_rng(seed)
         return rng.integers(0, 256, size=(n, size, size, 3), dtype=np.uint8), "random pixels"
-    from PIL import Image
+    from colorize_lib import pictures, sources
 
-    files = sorted(
-        p for p in Path(folder).iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg"}
-    )
+    files = sorted(sources.FolderSource(folder).paths())
     if len(files) < n:
         raise SystemExit(f"{folder} holds {len(files)} pictures, fewer than --n {n}: lower --n.")
-    pics = [
-        np.asarray(Image.open(f).convert("RGB").resize((size, size), Image.BILINEAR))
-        for f in files[:n]
-    ]
+    pics = [pictures.read_square(f, size)[0] for f in files[:n]]  # the book's decoding rules
     return np.stack(pics), f"{n} pictures from {folder}"
 
 

@@ -41,12 +41,11 @@ UNET_FROM_BENCH_UNET = Path("/tmp/bench_unet/unet.keras")
 def speed(size: int, encoder: str, batch: int = 16, steps: int = 8, xla: bool = False) -> float:
     """Pictures per second of one GAN training epoch of ``steps`` batches at ``size`` px;
     ``xla``: the train step compiled with XLA (``jit_compile=True``)."""
-    import keras
     import tensorflow as tf
 
-    from colorize_lib import gan, models
+    from colorize_lib import gan, models, runtime
 
-    keras.utils.set_random_seed(0)
+    runtime.setup(seed=0)  # the precision for this machine, and the seed
     generator = models.build_unet(size, encoder, weights=None)
     model = gan.ColorizationGAN(generator, models.build_discriminator(size))
     model.compile(jit_compile=xla)

@@ -62,11 +62,11 @@ def main(argv: list[str] | None = None) -> int:
 
     import keras
 
-    from colorize_lib import infer, models, synth
+    from colorize_lib import infer, models, runtime, synth
 
     retracing = _CountRetracing()
     logging.getLogger("tensorflow").addHandler(retracing)
-    keras.utils.set_random_seed(0)
+    runtime.setup(seed=0)  # the precision for this machine, and the seed
     model = models.build_unet(128, "MobileNetV2-0.35", weights=None)
     pics = synth.generate(args.n, 128, seed=0, progress=False)  # [n, 128, 128, 3] uint8
     photo = np.random.default_rng(0).integers(0, 256, (1536, 2048, 3), dtype=np.uint8)

@@ -35,16 +35,15 @@ from colorize_lib import infer, metrics, pictures  # noqa: E402
 
 
 def list_pictures(folder: str | Path) -> list[Path]:
-    """The picture files of ``folder`` and its sub-folders, sorted."""
-    folder = Path(folder)
-    if not folder.is_dir():
+    """The picture files of ``folder`` and its sub-folders (``sources.FolderSource``), sorted."""
+    from colorize_lib import sources
+
+    if not Path(folder).is_dir():
         raise SystemExit(f"--folder {folder} is not a folder: give a folder of photos.")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in pictures.IMAGE_EXTENSIONS)
-    if not files:
-        raise SystemExit(
-            f"No pictures ({', '.join(sorted(pictures.IMAGE_EXTENSIONS))}) in {folder}."
-        )
-    return files
+    try:
+        return sorted(sources.FolderSource(folder).paths())
+    except sources.NoImagesFound as err:
+        raise SystemExit(str(err)) from None
 
 
 def validation_split(args) -> tuple[np.ndarray, np.ndarray]:

@@ -253,7 +253,7 @@ def extract_once(archive: Path, folder: Path, key: str) -> Path:
     if marker.exists() and marker.read_text().strip() == key:
         return folder
     safe_extract(archive, folder)
-    marker.write_text(key + "\n")
+    files.write_bytes(marker, (key + "\n").encode())
     return folder
 
 
@@ -287,7 +287,9 @@ class LocalArchiveSource:
             ) from None
 
     def paths(self) -> list[Path]:
-        return FolderSource(self.fetch(), name=str(self.path)).paths()
+        folder = FolderSource(self.fetch(), name=str(self.path))
+        found, self.unused = folder.paths(), folder.unused  # other files: reported as skipped
+        return found
 
     def load(self, size: int, limit: int | None = None, progress: bool = True):
         return FolderSource(self.fetch(progress), name=str(self.path)).load(size, limit, progress)

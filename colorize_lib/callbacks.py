@@ -3,8 +3,9 @@
 - ``EpochCheckpoint``: after every finished epoch, the whole model (weights and optimizer state)
   as ``epoch-NNN.keras``, then ``state.json`` (epochs done, history, what determines the run),
   both written atomically: a kill at any moment leaves ``state.json`` pointing to a whole file.
-- ``DivergenceGuard``: stops at the first non-finite loss (any of the logged losses), puts back
-  the weights of the last good epoch and keeps a message that says what to do.
+- ``DivergenceGuard``: stops a run whose losses turn non-finite, whose weights explode or whose
+  loss only climbs, puts back the weights of the last good epoch and keeps a message that says
+  what to do.
 - ``EpochLine``: one compact line per epoch (losses, seconds); for notebooks and log files,
   where Keras' interactive progress bar would be stored as hundreds of lines.
 - ``SampleStrip``: a strip of sample colorizations after every epoch, updated in place in a
@@ -15,7 +16,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import time
@@ -24,7 +24,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from colorize_lib import color, files
+from colorize_lib import color, files, pictures
 
 STATE_FILE = "state.json"
 STEPS_FILE = "steps.json"
@@ -81,13 +81,14 @@ class DivergenceGuard(keras.callbacks.Callback):
     Diverged means: a logged loss became NaN or infinite (checked after every batch); or, at an
     epoch's end, a trainable weight is non-finite or larger than ``weight_limit`` in size
     (trained colorizers stay below 100; a learning rate far too large sends them to 1e30), or
-    the training ``loss`` is more than ``loss_rise`` times its value on the first batch (a
-    loss that only climbs). ``message`` then says what happened and what to do.
+    the loss ``watch`` (``loss`` for the U-Net, ``g_l1`` for the GAN, whose adversarial losses
+    may rise) is more than ``loss_rise`` times its value on the run's first batch. ``message``
+    then says what happened and what to do.
     """
 
-    def __init__(self, weight_limit: float = 1e4, loss_rise: float = 3.0) -> None:
+    def __init__(self, weight_limit=1e4, loss_rise=3.0, watch: str = "loss") -> None:
         super().__init__()
-        self.weight_limit, self.loss_rise = weight_limit, loss_rise
+        self.weight_limit, self.loss_rise, self.watch = weight_limit, loss_rise, watch
         self.good_weights: list[np.ndarray] | None = None
         self.good_epoch = 0
         self.message: str | None = None
@@ -96,17 +97,18 @@ class DivergenceGuard(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None) -> None:
         self.good_weights = self.model.get_weights()
+        self.good_epoch = None  # the first epoch of this fit: 0, or where a resumed run starts
         self.message = None
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
         self._epoch = epoch
-        if self.good_weights is None or epoch == 0:
+        if self.good_epoch is None:
             self.good_epoch = epoch
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
         bad = _finite(logs)
-        if self._first_loss is None and "loss" in (logs or {}) and not bad:
-            self._first_loss = float(logs["loss"])
+        if self._first_loss is None and self.watch in (logs or {}) and not bad:
+            self._first_loss = float(logs[self.watch])
         if bad and self.message is None:
             values = ", ".join(f"{k} = {v}" for k, v in bad.items())
             where = f"epoch {self._epoch + 1}, batch {batch + 1}"
@@ -117,7 +119,7 @@ class DivergenceGuard(keras.callbacks.Callback):
             return
         bad = _finite(logs)
         largest = max(float(np.max(np.abs(np.asarray(w)))) for w in self.model.trainable_weights)
-        loss, first = (logs or {}).get("loss"), self._first_loss
+        loss, first = (logs or {}).get(self.watch), self._first_loss
         if bad:
             self._trip(f"{', '.join(bad)} became non-finite at the end of epoch {epoch + 1}")
         elif not np.isfinite(largest) or largest > self.weight_limit:
@@ -127,7 +129,7 @@ class DivergenceGuard(keras.callbacks.Callback):
             )
         elif loss is not None and first and float(loss) > self.loss_rise * first:
             self._trip(
-                f"the loss rose from {first:.4g} (first batch) to {float(loss):.4g} "
+                f"{self.watch} rose from {first:.4g} (first batch) to {float(loss):.4g} "
                 f"(epoch {epoch + 1})"
             )
         else:
@@ -207,20 +209,16 @@ class SampleStrip(keras.callbacks.Callback):
 
 
 def sample_strip_png(L_norm, ab_pred, ab_true=None, scale: int = 2) -> bytes:
-    """A PNG with one column per picture; rows: gray, predicted colours, (truth)."""
-    from PIL import Image
-
+    """A PNG with one column per picture; rows: gray, predicted colours, (truth). Colours go
+    through the book's one gamut rule (``color.lab_to_rgb_keep_L``), as in ``infer``."""
     L_norm = np.asarray(L_norm, np.float32)  # [N, S, S, 1]
     rows = [np.repeat(np.uint8(np.clip((L_norm + 1) * 127.5, 0, 255)), 3, axis=-1)]  # gray
     for ab in (ab_pred, ab_true):
         if ab is not None:
-            rgb = np.asarray(color.model_to_rgb(L_norm, np.asarray(ab, np.float32)))
-            rows.append(np.uint8(np.round(rgb * 255)))  # [N, S, S, 3]
+            lab = color.merge_lab(L_norm, np.asarray(ab, np.float32))  # [N, S, S, 3]
+            rows.append(color.lab_to_rgb_keep_L(lab))  # [N, S, S, 3] uint8
     grid = np.concatenate([np.concatenate(list(r), axis=1) for r in rows], axis=0)
-    grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
-    buf = io.BytesIO()
-    Image.fromarray(grid).save(buf, format="PNG")
-    return buf.getvalue()
+    return pictures.to_png_bytes(grid.repeat(scale, axis=0).repeat(scale, axis=1))
 
 
 class DiscriminatorMonitor(keras.callbacks.Callback):

@@ -148,8 +148,7 @@ def _prepare(args, size: int):
     )
     run = runtime.setup(seed=args.seed)
     print(f"running on {run.devices}, precision {run.precision}")
-    train_ds = data.make_dataset(split.train, args.batch_size, training=True, seed=args.seed)
-    val_ds = data.make_dataset(split.val, args.batch_size, training=False)
+    train_ds, val_ds = data.make_datasets(split, args.batch_size, args.seed, run.replicas)
     return run, train_ds, val_ds, fitting.samples_from(val_ds), data.split_hash(split)
 
 
@@ -189,7 +188,13 @@ def run_train(args) -> int:
         weights = None if args.weights == "none" else args.weights
         model = models.build_unet(args.size, args.encoder, weights=weights)
     run_dir = out.with_name(out.stem + ".run")
-    recipe = {"data": data_key, "batch_size": args.batch_size, "seed": args.seed}
+    recipe = {
+        "data": data_key,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "weights": args.weights,
+        "encoder": args.encoder,
+    }
     return _train_and_save(
         lambda: fitting.train_unet(
             model,
@@ -215,6 +220,8 @@ def run_train_gan(args) -> int:
 
     out = _model_path(args.out)
     try:
+        if Path(args.init).resolve() == out.resolve():
+            raise ValueError(f"--out {out} is the --init model: choose another --out")
         generator = infer.load_model(args.init)
         models.check_colorizer(generator)
         model_size = generator.input_shape[1]
@@ -272,8 +279,10 @@ def run_generate(args) -> int:
 
     from colorize_lib import pictures, synth
 
-    if args.n < 1 or args.size < 8:
-        print(f"error: --n must be >= 1 and --size >= 8 (got --n {args.n} --size {args.size})")
+    if args.n < 1 or not 8 <= args.size <= 4096:
+        print(
+            f"error: --n must be >= 1 and --size from 8 to 4096 (got --n {args.n} --size {args.size})"
+        )
         return 2
     width = len(str(args.start + args.n - 1))
     for i in tqdm(range(args.start, args.start + args.n), desc="writing", unit="pic"):
@@ -324,6 +333,9 @@ def run_colorize(args) -> int:
             )
         if not plan.jobs:
             raise FileNotFoundError(f"no pictures found in {', '.join(args.inputs)}")
+        from colorize_lib import runtime
+
+        runtime.setup(precision="float32")  # inference: no distribution, full precision
         model = infer.load_model(args.model)
         jobs.check_writable(plan.out_dir)  # creates it: only once everything else is right
     except (ValueError, FileNotFoundError) as err:  # OutputRefused is a ValueError

@@ -22,8 +22,11 @@ The split is deterministic and does not depend on how many pictures are asked fo
 
 - procedural: training picture ``i`` is ``synth`` picture ``i`` of the set ``seed``;
   validation pictures come from the same set starting at index ``VAL_START`` (disjoint);
-- files: each file's place is the SHA-1 of its name (folder + file name), so the same file is
-  always in the same half, whatever the machine, the listing order or the counts.
+- files: each file's place in a seeded order is the SHA-1 of its name (folder + file name),
+  whatever the machine or the listing order; unreadable files are skipped *before* the split,
+  and the first ``n_val`` readable files of that order are held out. So the held-out photos are
+  the same for any ``n_train`` (a benchmark can score exactly the photos a run never saw), and
+  change only when files are added, removed or become unreadable.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import pictures, profiles, sources
+from . import files, pictures, profiles, sources
 
 VAL_START = 1_000_000  # procedural validation pictures are synth pictures VAL_START, VAL_START+1...
 
@@ -97,7 +100,7 @@ def _decode_cached(
     folder = profiles.cache_dir() / "arrays"
     stem = folder / f"decoded-{size}-{sig.hexdigest()[:16]}"
     npy, meta = stem.with_suffix(".npy"), stem.with_suffix(".json")
-    if npy.exists() and meta.exists():
+    if npy.exists() and meta.exists():  # meta.json is written last: it marks a whole pair
         info = json.loads(meta.read_text())
         report = sources.SkipReport(
             skipped=[tuple(x) for x in info["skipped"]], upscaled=info["upscaled"]
@@ -105,13 +108,8 @@ def _decode_cached(
         report.loaded = len(info["names"])
         return np.load(npy), info["names"], report
     images, names, report = sources.load_images(paths, size, root=root, progress=progress)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = stem.with_name(stem.name + ".tmp.npy")
-    np.save(tmp, images)
-    tmp.replace(npy)
-    meta.write_text(
-        json.dumps({"names": names, "skipped": report.skipped, "upscaled": report.upscaled})
-    )
+    files.atomic_write(npy, lambda tmp: np.save(tmp, images))
+    files.write_json(meta, {"names": names, "skipped": report.skipped, "upscaled": report.upscaled})
     return images, names, report
 
 
@@ -322,7 +320,10 @@ def make_dataset(
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def make_datasets(profile: profiles.Profile, split: Split, seed: int = 0):
-    """``(train_ds, val_ds)`` of a split with the profile's batch size."""
-    train_ds = make_dataset(split.train, profile.batch_size, training=True, seed=seed)
-    return train_ds, make_dataset(split.val, profile.batch_size, training=False)
+def make_datasets(split: Split, batch_size: int, seed: int = 0, replicas: int = 1):
+    """``(train_ds, val_ds)`` of a split. The training set is shuffled and flipped (seeded);
+    with several replicas it drops its last, smaller batch, so every device gets a slice."""
+    train_ds = make_dataset(
+        split.train, batch_size, training=True, seed=seed, drop_remainder=replicas > 1
+    )
+    return train_ds, make_dataset(split.val, batch_size, training=False)

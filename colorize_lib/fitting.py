@@ -7,8 +7,9 @@
   (weights, optimizer state and history restored), but only when what determines the run
   (the ``recipe``: data, sizes, learning rates, ...) is unchanged; otherwise ``RunMismatch``
   says what changed. A finished run returns at once. Asking for more epochs continues it;
-- **a divergence guard**: a non-finite loss stops training with the last good weights and
-  raises ``TrainingDiverged`` with a message that says what to do;
+- **a divergence guard**: a non-finite loss, exploding weights or a loss that only climbs
+  stop training with the last good weights and raise ``TrainingDiverged`` with a message that
+  says what to do (``callbacks.DivergenceGuard``);
 - **progress**: Keras' progress bar on a terminal; one line per epoch in a notebook or a log;
   optional sample colorizations after every epoch;
 - **stages**: e.g. the U-Net's first epochs with the encoder frozen, then all of it. Each stage
@@ -40,7 +41,8 @@ GAN_STEP_KEYS = ("d_loss", "g_adv", "g_l1", "d_real_acc", "d_fake_acc")
 
 
 class TrainingDiverged(RuntimeError):
-    """A loss became NaN or infinite; the model holds the last good weights."""
+    """A run diverged (non-finite loss, exploding weights, a climbing loss); the model holds the
+    last good weights."""
 
 
 class RunMismatch(ValueError):
@@ -76,11 +78,16 @@ def clear_run(run_dir: str | Path) -> None:
         old.unlink(missing_ok=True)
 
 
+RUN_FILES = ("epoch-*.keras", cb.STATE_FILE, cb.STEPS_FILE, "samples-epoch-*.png")  # ours
+
+
 def _remove_temporaries(run_dir: Path) -> None:
-    """Hidden files in a run folder are temporaries of saves that a kill interrupted
-    (``files.atomic_path``), never a checkpoint: delete them when a run starts."""
-    for tmp in run_dir.glob(".*"):
-        if tmp.is_file():
+    """Temporaries of saves a kill interrupted (``files.atomic_path`` writes ``.NAME-XXXXXXXX``
+    beside each of the run's own files): never a checkpoint, so delete them when a run starts.
+    Nothing else in the folder is touched."""
+    for pattern in RUN_FILES:
+        name = Path(pattern)
+        for tmp in run_dir.glob(f".{name.stem}-*{name.suffix}"):
             tmp.unlink(missing_ok=True)
 
 
@@ -103,9 +110,11 @@ def fit(
     resume: bool = True,
     extra: Sequence[keras.callbacks.Callback] = (),
     verbose="auto",
+    watch: str = "loss",
 ) -> keras.callbacks.History:
     """Train ``model`` in place through ``stages``; returns the History of ALL epochs (resumed
-    ones included). See the module docstring; ``extra`` callbacks are added to ``fit``."""
+    ones included). See the module docstring; ``extra`` callbacks are added to ``fit``;
+    ``watch``: the logged loss whose climb the divergence guard watches."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     strategy = strategy or tf.distribute.get_strategy()
@@ -121,11 +130,16 @@ def fit(
         )
     done = state["epoch"] if state else 0
     epochs = stages[-1][0]
+    if done > epochs:
+        raise RunMismatch(
+            f"{run_dir} holds a run of {done} epochs, more than the {epochs} asked for: ask for "
+            f"{done} or more, or start afresh with resume=False (--no-resume)."
+        )
     keras_verbose, one_line = _progress(verbose)
     if state:
         print(f"resuming from {run_dir / state['checkpoint']} (epoch {done} of {epochs})")
     checkpoint = cb.EpochCheckpoint(run_dir, state["history"] if state else {}, {"recipe": recipe})
-    guard = cb.DivergenceGuard()
+    guard = cb.DivergenceGuard(watch=watch)
     calls = [guard, checkpoint, *extra] + ([cb.EpochLine(epochs)] if one_line else [])
     loaded = state is None
     start = 0
@@ -137,10 +151,11 @@ def fit(
                     if done > start and not model.optimizer.built:  # same stage: same optimizer
                         model.optimizer.build(model.trainable_variables)
                     with warnings.catch_warnings():  # a new stage starts a fresh optimizer
-                        warnings.simplefilter("ignore")
+                        warnings.filterwarnings("ignore", "Skipping variable loading for optim")
                         model.load_weights(run_dir / state["checkpoint"])
                     loaded = True
             steps = int(train_ds.cardinality()) * (end - max(start, done))
+            eagerly = model.run_eagerly
             model.run_eagerly = 0 < steps <= EAGER_STEPS  # tracing a U-Net costs ~20 s on a CPU
             model.fit(
                 train_ds,
@@ -151,6 +166,7 @@ def fit(
                 verbose=keras_verbose,
                 shuffle=False,
             )
+            model.run_eagerly = eagerly
             if guard.message:
                 raise TrainingDiverged(guard.message)
             done = end
@@ -286,6 +302,7 @@ def train_gan(
         recipe=recipe,
         strategy=strategy,
         extra=extra,
+        watch="g_l1",  # the adversarial losses may rise; L1 must not
         **kwargs,
     )
     history.steps, history.reports, history.gan = steps.steps, monitor.reports, model

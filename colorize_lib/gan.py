@@ -21,7 +21,9 @@ Losses (each averaged over every patch of every picture):
 
 Under ``tf.distribute`` each replica sees a slice of the batch; its losses are divided by the
 number of replicas before the gradients (which the strategy sums), exactly as Keras' own
-``compute_loss`` does, so one step on two devices equals one step on one device.
+``compute_loss`` does, so one step on two devices equals one step on one device when the batch
+splits evenly and batch normalisation runs per picture (``tests/two_devices.py`` checks it);
+an empty slice of a last, smaller batch counts as a loss of 0, not NaN.
 """
 
 from __future__ import annotations
@@ -30,10 +32,17 @@ import keras
 import tensorflow as tf
 
 
+def _mean(x):
+    """The mean of every element, and 0 (not NaN) for none: under ``tf.distribute`` a replica
+    can get an empty slice of the last, smaller batch (Keras' own losses do the same)."""
+    x = tf.cast(x, "float32")
+    return tf.math.divide_no_nan(tf.reduce_sum(x), tf.cast(tf.size(x), "float32"))
+
+
 def _bce(target, logits):
     """Binary cross-entropy on logits, averaged over every patch of every picture."""
     logits = tf.cast(logits, "float32")
-    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=logits))
+    return _mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=logits))
 
 
 def discriminator_loss(real_logits, fake_logits, label_smoothing: float = 0.0):
@@ -45,7 +54,7 @@ def discriminator_loss(real_logits, fake_logits, label_smoothing: float = 0.0):
 def generator_losses(fake_logits, ab_real, ab_fake):
     """``(g_adv, g_l1)``: fool the discriminator; stay close to the true colours."""
     g_adv = _bce(tf.ones_like(fake_logits), fake_logits)
-    g_l1 = tf.reduce_mean(tf.abs(ab_real - tf.cast(ab_fake, ab_real.dtype)))
+    g_l1 = _mean(tf.abs(ab_real - tf.cast(ab_fake, ab_real.dtype)))
     return g_adv, g_l1
 
 
@@ -132,14 +141,14 @@ class ColorizationGAN(keras.Model):
         self.d_loss_tracker.update_state(d_loss)
         self.g_adv_tracker.update_state(g_adv)
         self.g_l1_tracker.update_state(g_l1)
-        self.d_real_tracker.update_state(tf.reduce_mean(tf.cast(real_logits > 0, "float32")))
-        self.d_fake_tracker.update_state(tf.reduce_mean(tf.cast(fake_logits < 0, "float32")))
+        self.d_real_tracker.update_state(_mean(tf.cast(real_logits > 0, "float32")))
+        self.d_fake_tracker.update_state(_mean(tf.cast(fake_logits < 0, "float32")))
         return {m.name: m.result() for m in self.metrics[:5]}
 
     def test_step(self, data):
         L, ab_real = data[0], data[1]  # [B, H, W, 1], [B, H, W, 2]
         ab_fake = self.generator(L, training=False)  # [B, H, W, 2]
-        self.l1_tracker.update_state(tf.reduce_mean(tf.abs(ab_real - tf.cast(ab_fake, "float32"))))
+        self.l1_tracker.update_state(_mean(tf.abs(ab_real - tf.cast(ab_fake, "float32"))))
         return {"l1": self.l1_tracker.result()}
 
     # --- saving: the whole GAN (both networks and both optimizers) in one .keras file ---------

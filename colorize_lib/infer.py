@@ -241,13 +241,15 @@ def load_model(path: str | Path):
         )
     import keras  # after the cheap checks: importing it takes seconds
 
-    from colorize_lib import models
+    from colorize_lib import gan, models  # gan: a GAN checkpoint names its class
 
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as err:  # a damaged archive or a foreign model: say which file and why
         reason = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
         raise ValueError(f"Could not read the model {path}: {reason}") from None
+    if isinstance(model, gan.ColorizationGAN):  # a checkpoint of train-gan: its generator
+        model = model.generator
     try:
         models.check_colorizer(model)
     except ValueError as err:

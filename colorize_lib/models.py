@@ -186,7 +186,7 @@ def build_unet(
     ab = layers.Conv2D(2, 1, name="ab_logits")(x)  # [B, H, W, 2]
     ab = layers.Activation("tanh", dtype="float32", name="ab_norm")(ab)  # [B, H, W, 2] in [-1, 1]
 
-    model = keras.Model(L, ab, name=f"unet_{encoder.replace('.', '').replace('-', '_')}")
+    model = keras.Model(L, ab, name=_unet_name(encoder))
     model.pretrained = pretrained
     if not pretrained:
         # Keras' MobileNetV2 averages batch-norm statistics with momentum 0.999: right for its
@@ -276,20 +276,34 @@ def _offset(offset: float | tuple[float, float, float]) -> float | list[float]:
 
 def check_colorizer(model: keras.Model) -> None:
     """Raise a clear error unless ``model`` maps ``L_norm [B, H, W, 1]`` to ``ab_norm [B, H, W, 2]``."""
-    shape_in, shape_out = tuple(model.input_shape), tuple(model.output_shape)
+    shape_in = tuple(getattr(model, "input_shape", None) or ())  # subclassed models have none
+    shape_out = tuple(getattr(model, "output_shape", None) or ())
     if len(shape_in) != 4 or shape_in[-1] != 1 or len(shape_out) != 4 or shape_out[-1] != 2:
         raise ValueError(
             f"{model.name}: expected a colorizer L_norm [B, H, W, 1] -> ab_norm [B, H, W, 2], "
-            f"got {shape_in} -> {shape_out}. Start from a U-Net trained with "
-            "'python -m colorize_lib train' (or models.build_unet)."
+            f"got {shape_in or 'no fixed input'} -> {shape_out or 'no fixed output'}. Start from "
+            "a U-Net trained with 'python -m colorize_lib train' (or models.build_unet)."
         )
 
 
 def copy_model(model: keras.Model) -> keras.Model:
-    """An independent copy (same architecture and weights): fine-tuning it leaves ``model`` be."""
-    clone = keras.models.clone_model(model)
+    """An independent copy with the same weights, built under the current precision policy (a
+    U-Net trained on a GPU in float16 becomes float32 on a CPU, and the other way round);
+    fine-tuning it leaves ``model`` be."""
+    encoder = next((e for e in ENCODERS if model.name == _unet_name(e)), None)
+    if encoder is not None:  # one of ours: build it afresh, so its layers take today's policy
+        clone = build_unet(model.input_shape[1], encoder, weights=None)
+    else:
+        clone = keras.models.clone_model(model)
     clone.set_weights(model.get_weights())
+    for mine, theirs in zip(_all_layers(clone), _all_layers(model), strict=True):
+        if isinstance(mine, layers.BatchNormalization):
+            mine.momentum = theirs.momentum  # pretrained or not: keep how it was trained
     return clone
+
+
+def _unet_name(encoder: str) -> str:
+    return f"unet_{encoder.replace('.', '').replace('-', '_')}"
 
 
 # ----------------------------------------------------------------------------------------------

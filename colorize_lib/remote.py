@@ -256,7 +256,9 @@ class UrlArchiveSource:
             ) from None
 
     def paths(self) -> list[Path]:
-        return FolderSource(self.fetch()).paths()
+        folder = FolderSource(self.fetch(), name=self.url)
+        found, self.unused = folder.paths(), folder.unused  # other files: reported as skipped
+        return found
 
     def load(self, size: int, limit: int | None = None, progress: bool = True):
         return FolderSource(self.fetch(progress), name=self.url).load(size, limit, progress)
@@ -322,7 +324,9 @@ class KaggleSource:
         return FolderSource(self.fetch(), self.subfolders, name=f"kaggle:{self.dataset_id}")
 
     def paths(self) -> list[Path]:
-        return self.folder().paths()
+        folder = self.folder()
+        found, self.unused = folder.paths(), folder.unused  # other files: reported as skipped
+        return found
 
     def load(self, size: int, limit: int | None = None, progress: bool = True):
         return self.folder().load(size, limit, progress)

@@ -279,7 +279,13 @@ class MultiSource:
         return "\n".join(f"- {s.describe()}" for s in self.sources)
 
     def paths(self) -> list[Path]:
-        return [p for s in self.sources for p in s.paths()]
+        found = [p for s in self.sources for p in s.paths()]
+        self.unused = [
+            (f"{k}:{n}", why)
+            for k, s in enumerate(self.sources)
+            for n, why in getattr(s, "unused", [])
+        ]
+        return found
 
     def load(self, size: int, limit: int | None = None, progress: bool = True):
         parts, names, report = [], [], SkipReport()

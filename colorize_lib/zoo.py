@@ -88,15 +88,17 @@ def _load(folder: Path, key: str, what: str) -> Trained:
     return Trained(model, json.loads((folder / "history.json").read_text()), folder, key, True)
 
 
-def unet_recipe(run: Run, split: data.Split, epochs=None, start_from=None) -> dict:
-    """What determines chapter 3's U-Net (its cache key is a hash of this)."""
+def unet_recipe(run: Run, split: data.Split, epochs=None, start_from=None, pretrained=False):
+    """What determines chapter 3's U-Net (its cache key is a hash of this). ``pretrained``:
+    whether ImageNet weights loaded (offline they do not, and the model is another one)."""
     P = run.profile
     return {
         "kind": "unet",
         "size": split.train.shape[1],
         "encoder": P.encoder,
+        "pretrained": bool(pretrained and start_from is None),
         "epochs": P.unet_epochs if epochs is None else epochs,
-        "freeze_epochs": P.freeze_epochs if start_from is None else 0,
+        "freeze_epochs": P.freeze_epochs if pretrained and start_from is None else 0,
         "batch_size": P.batch_size,
         "seed": run.seed,
         "precision": run.precision,
@@ -119,17 +121,17 @@ def unet(
 
     ``epochs`` (default: the profile's ``unet_epochs``) and ``start_from`` (a trained U-Net of
     the same encoder at any size, whose weights to start from, as chapter 5's resolution study
-    does) are part of the recipe.
+    does) are part of the recipe. The U-Net is built first (a second or two), because whether
+    its encoder got ImageNet weights decides which model this is.
     """
     P = run.profile
-    recipe = unet_recipe(run, split, epochs, start_from)
-    size, epochs, freeze = recipe["size"], recipe["epochs"], recipe["freeze_epochs"]
+    size = split.train.shape[1]
+    with run.strategy.scope():
+        model = models.build_unet(size, P.encoder, weights=None if start_from else "imagenet")
+    recipe = unet_recipe(run, split, epochs, start_from, model.pretrained)
     folder, key, cached = _cached("unet", run, recipe, retrain)
     if cached:
         return _load(folder, key, "U-Net")
-    with run.strategy.scope():
-        weights = None if start_from else "imagenet"
-        model = models.build_unet(size, P.encoder, weights=weights)
     if start_from is not None:
         if [w.shape[1:] for w in model.weights] != [w.shape[1:] for w in start_from.model.weights]:
             raise ValueError(
@@ -137,18 +139,16 @@ def unet(
                 f"{P.encoder!r}: train it again for this profile (zoo.unet(run, split, retrain=True))"
             )
         model.set_weights(start_from.model.get_weights())  # convolutions: any size fits
-    elif not model.pretrained and freeze:
+    elif not model.pretrained and P.freeze_epochs:
         print("no pretrained encoder, so no frozen-encoder epochs (nothing to protect)")
-        freeze = 0
-    train_ds = data.make_dataset(split.train, P.batch_size, training=True, seed=run.seed)
-    val_ds = data.make_dataset(split.val, P.batch_size, training=False)
+    train_ds, val_ds = data.make_datasets(split, P.batch_size, run.seed, run.replicas)
     history = fitting.train_unet(
         model,
         train_ds,
         val_ds,
-        epochs,
+        recipe["epochs"],
         folder / "run",
-        freeze_epochs=freeze,
+        freeze_epochs=recipe["freeze_epochs"],
         learning_rate=UNET_RECIPE["learning_rate"],
         strategy=run.strategy,
         samples=fitting.samples_from(val_ds) if samples else None,
@@ -188,8 +188,7 @@ def gan(
         return _load(folder, key, "GAN")
     with run.strategy.scope():
         generator = models.copy_model(start.model)  # fine-tuning leaves chapter 3's model be
-    train_ds = data.make_dataset(split.train, P.batch_size, training=True, seed=run.seed)
-    val_ds = data.make_dataset(split.val, P.batch_size, training=False)
+    train_ds, val_ds = data.make_datasets(split, P.batch_size, run.seed, run.replicas)
     history = fitting.train_gan(
         generator,
         train_ds,

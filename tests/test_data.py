@@ -153,6 +153,15 @@ def test_training_pipeline_shuffles_flips_and_is_deterministic():
     np.testing.assert_array_equal(epoch(again), e1)
 
 
+def test_several_replicas_get_only_full_training_batches():
+    split = data.load_split("offline", 16, n_train=10, n_val=3, progress=False)
+    one, _ = data.make_datasets(split, 4)
+    two, val = data.make_datasets(split, 4, replicas=2)  # no empty slice for a device
+    assert [len(L) for L, _ in one] == [4, 4, 2]
+    assert [len(L) for L, _ in two] == [4, 4]
+    assert sum(len(L) for L, _ in val) == 3  # validation keeps every picture
+
+
 def test_make_dataset_rejects_bad_input():
     with pytest.raises(ValueError, match="uint8"):
         data.make_dataset(np.zeros((2, 8, 8, 3), np.float32), 2, training=False)
@@ -163,7 +172,7 @@ def test_make_dataset_rejects_bad_input():
 def test_make_datasets_for_a_profile():
     P = profiles.get_profile("tiny")
     split = data.profile_split(P, progress=False)
-    train_ds, val_ds = data.make_datasets(P, split)
+    train_ds, val_ds = data.make_datasets(split, P.batch_size)
     L, ab = next(iter(train_ds))
     assert tuple(L.shape) == (P.batch_size, P.image_size, P.image_size, 1)
     assert tuple(ab.shape) == (P.batch_size, P.image_size, P.image_size, 2)

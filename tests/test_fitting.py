@@ -201,9 +201,20 @@ def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_weights(tmp_path)
     assert [p.name for p in tmp_path.glob("epoch-*.keras")] == ["epoch-001.keras"]
 
 
-def test_strategy_on_this_machine_is_the_default():
+def _no_accelerator(monkeypatch):
+    """As on a machine with no GPU or TPU, whatever this one has."""
+    real = tf.config.list_physical_devices
+    monkeypatch.setattr(
+        tf.config, "list_physical_devices", lambda kind=None: [] if kind == "GPU" else real(kind)
+    )
+    monkeypatch.setattr(runtime.profiles, "tpu_announced", lambda: False)
+
+
+def test_strategy_without_an_accelerator_is_the_default(monkeypatch):
+    _no_accelerator(monkeypatch)
     strategy, devices = runtime.choose_strategy()
     assert strategy.num_replicas_in_sync == 1 and devices == "the CPU"
+    assert runtime.default_precision(strategy) == "float32"
 
 
 def test_resume_refuses_a_changed_recipe_and_says_what_changed(tmp_path):
@@ -229,9 +240,10 @@ def test_one_line_per_epoch_when_not_on_a_terminal(tmp_path, capsys):
     assert len(lines) == 2 and lines[0].startswith("epoch 1/2  ") and "val_loss" in lines[1]
 
 
-def test_setup_sets_precision_and_seed_explicitly():
+def test_setup_sets_precision_and_seed_explicitly(monkeypatch):
     from colorize_lib import profiles
 
+    _no_accelerator(monkeypatch)
     try:
         run = runtime.setup(profiles.get_profile("tiny"), precision="mixed_float16", seed=3)
         assert keras.mixed_precision.global_policy().name == "mixed_float16"
@@ -267,15 +279,17 @@ def test_a_loss_that_only_climbs_stops_the_run():
     assert guard.message is None and guard.good_epoch == 1
     guard.on_epoch_begin(1)
     guard.on_epoch_end(1, {"loss": 0.9})  # 4.5x the first batch: diverged
-    assert "the loss rose from 0.2" in guard.message and guard.model.stop_training
+    assert "loss rose from 0.2" in guard.message and guard.model.stop_training
 
 
 def test_temporaries_of_a_killed_save_are_removed_and_nothing_else(tmp_path):
     """A kill during a save leaves ``.NAME-XXXXXXXX.keras`` (never a final name): cleaned up."""
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / ".epoch-002-a1b2c3d4.keras").write_bytes(b"PK half")
+    (tmp_path / "run" / ".keep").write_text("a file of the user's: left alone")
     fitting.train_unet(_model(), _dataset(_pictures(8)), None, 1, tmp_path / "run", verbose=0)
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["epoch-001.keras", "state.json"]
+    left = sorted(p.name for p in (tmp_path / "run").iterdir())
+    assert left == [".keep", "epoch-001.keras", "state.json"]
 
     for name in (
         ".unet-x1y2z3w4.keras",

@@ -451,9 +451,15 @@ def test_standard_keras_callbacks_see_the_generators_optimizer(tmp_path):
     """``model.optimizer`` is the generator's: Keras' own callbacks that read it just work."""
     halve = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 2e-4 / 2**epoch)
     history = fitting.train_gan(
-        tiny_generator(), tiny_data(), None, 2, tmp_path, discriminator=small_discriminator(),
-        extra=[halve], verbose=0,
-    )  # fmt: skip
+        tiny_generator(),
+        tiny_data(),
+        None,
+        2,
+        tmp_path,
+        discriminator=small_discriminator(),
+        extra=[halve],
+        verbose=0,
+    )
     model = history.gan
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-4)  # epoch 2: halved
     assert float(model.d_optimizer.learning_rate) == pytest.approx(2e-4)  # its own, untouched
@@ -464,3 +470,38 @@ def test_standard_keras_callbacks_see_the_generators_optimizer(tmp_path):
     )
     assert len(model.optimizer.variables) == 2 * n_g + 2
     assert len(model.d_optimizer.variables) == 2 * n_d + 2
+
+
+def test_a_gan_checkpoint_colorizes_through_its_generator_and_init_is_never_overwritten(
+    tmp_path, capsys
+):
+    from colorize_lib import infer
+
+    g = tiny_generator()
+    fitting.train_gan(
+        g, tiny_data(), None, 1, tmp_path / "run", discriminator=small_discriminator(), verbose=0
+    )
+    loaded = infer.load_model(tmp_path / "run" / "epoch-001.keras")  # the whole GAN's file
+    assert loaded.output_shape == (None, SIZE, SIZE, 2)
+    L = np.asarray(next(iter(tiny_data()))[0])
+    np.testing.assert_allclose(loaded.predict(L, verbose=0), g.predict(L, verbose=0), atol=1e-6)
+
+    init = tmp_path / "unet.keras"
+    tiny_generator().save(init)
+    before = init.read_bytes()
+    code = cli.main(["train-gan", "--init", str(init), "--data", "offline", "--out", str(init)])
+    assert code == 2 and "is the --init model" in capsys.readouterr().out
+    assert init.read_bytes() == before
+
+
+def test_an_empty_slice_of_a_batch_gives_zero_losses_not_nan():
+    """Under tf.distribute a replica can get no picture of a last, smaller batch (on a GPU; the
+    training sets drop that batch when there are several replicas, see test_data)."""
+    empty_logits = tf.zeros((0, 2, 2, 1))
+    empty_ab = tf.zeros((0, SIZE, SIZE, 2))
+    assert float(gan.discriminator_loss(empty_logits, empty_logits, 0.1)) == 0.0
+    assert [float(x) for x in gan.generator_losses(empty_logits, empty_ab, empty_ab)] == [0.0, 0.0]
+    full = tf.fill((2, 2, 2, 1), 3.0)
+    assert float(gan.discriminator_loss(full, -full)) == pytest.approx(
+        0.5 * 2 * float(tf.math.softplus(-3.0)), rel=1e-5
+    )  # and a real batch still gives the mean

@@ -60,13 +60,16 @@ def test_changed_data_recipe_or_start_gives_another_key(run, split):
     assert zoo.unet_recipe(longer, split)["epochs"] == 2
     seeded = dataclasses.replace(run, seed=1)
     assert zoo.unet_recipe(seeded, split)["seed"] == 1
+    online = zoo.unet_recipe(run, split, pretrained=True)  # ImageNet weights loaded: another model
+    assert online["pretrained"] and online["freeze_epochs"] == run.profile.freeze_epochs
+    assert not key["pretrained"] and key["freeze_epochs"] == 0
     start_a = zoo.Trained(None, {}, None, "aaa", True)
     start_b = zoo.Trained(None, {}, None, "bbb", True)
     assert (
         zoo.gan_recipe(run, split, start_a)["unet"] != zoo.gan_recipe(run, split, start_b)["unet"]
     )
     # every difference above is a different key, and so a different folder
-    recipes = [key, zoo.unet_recipe(run, other_pictures), zoo.unet_recipe(longer, split),
+    recipes = [key, online, zoo.unet_recipe(run, other_pictures), zoo.unet_recipe(longer, split),
                zoo.unet_recipe(seeded, split), zoo.gan_recipe(run, split, start_a),
                zoo.gan_recipe(run, split, start_b)]  # fmt: skip
     assert len({zoo._key(r) for r in recipes}) == len(recipes)
@@ -76,5 +79,5 @@ def test_code_hash_follows_the_code_not_the_comments():
     code = "def f(x):\n    return 2 * x\n"
     assert zoo.source_hash([code]) == zoo.source_hash(["# a note\ndef f(x):\n    return 2*x\n"])
     assert zoo.source_hash([code]) != zoo.source_hash([code.replace("2", "3")])
-    assert zoo.code_hash() == zoo.code_hash() and len(zoo.code_hash()) == 16
+    assert len(zoo.code_hash()) == 16
     assert zoo.code_hash(("models",)) != zoo.code_hash(("gan",))
