@@ -9,7 +9,10 @@ rather than colours that are "on average right".
 ``ColorizationGAN`` is a ``keras.Model`` in the shape of keras-io's GAN examples: ``compile``
 takes the two optimizers and the loss weights, ``train_step`` runs one adversarial step, and
 ``metrics`` lists the trackers ``fit`` reports and resets. So ``fit`` gives progress, callbacks,
-checkpoints and resumption exactly as for the U-Net (``fitting.fit``).
+checkpoints and resumption exactly as for the U-Net (``fitting.fit``). Chapter 4 writes this
+class in its cells (all but the saving methods at the end) with these losses, and checks that one
+training step of its class and of this one give the same weights (so does
+``tests/test_exercises_ch4.py``): change the two together.
 
 Losses (each averaged over every patch of every picture):
 

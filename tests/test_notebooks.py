@@ -99,7 +99,17 @@ SHOWS: dict[str, Shows] = {
         figures=2,  # the training samples, the loss history
         sliders=(("gray", "U-Net", "GAN", "truth"), ("gray", "U-Net", "GAN", "truth")),
         text=(
+            r"^downsample: \(4, \d+, \d+, 3\) -> \(4, \d+, \d+, 64\) -> \(4, \d+, \d+, 128\)$",
             r"^output: \(None, \d+, \d+, 1\): a \d+x\d+ grid of logits, one per patch$",
+            # the chapter's discriminator and GAN are the library's (the cells raise otherwise)
+            r"^same \d+ layers and [\d,]+ parameters as colorize_lib\.models\.build_discriminator$",
+            r"^one step of the chapter's GAN and of gan\.ColorizationGAN from the same weights: "
+            r"largest weight difference [\d.e-]+ \(the step moved weights by up to [\d.e-]+\);.*",
+            r"^FAIL: for n_down=3 it gave 22 pixels; .*left out.*",  # exercise 1 as given
+            r"^PASS: 16, 34, 70, 142 pixels .*",  # and its solution
+            r"^each logit of D sees a 70x70-pixel patch$",
+            r"^FAIL: with label_smoothing=0\.0 it gave .*halve it.*",  # exercise 2 as given
+            r"^PASS: your loss equals gan\.discriminator_loss, .*",  # and its solution
             r"^epoch 1/\d+  .*d_loss [\d.e-]+  .*val_l1 [\d.e-]+  \(\d+ s\)$",  # one line an epoch
             r"^GAN fine-tuning: \d+ epoch\(s\); last epoch: \{.*\}$",
             r"^\d+ held-out pictures; colourfulness of the truth: [\d.]+$",
@@ -108,6 +118,9 @@ SHOWS: dict[str, Shows] = {
             row("U-Net", 3),
             row("GAN", 3),
             r"^the GAN (closed|widened) \d+% of the U-Net's colourfulness gap; PSNR [-+][\d.]+ dB$",
+            # the benchmark on real photos, read from benchmarks/results/bench_gan.json
+            r"^measured .* on a \d+-core .* with: python benchmarks/bench_gan\.py.*$",
+            r"^GAN: \d+ epochs, .* held-out photos .* \(\d+% closed\), PSNR from .* dB\)$",
         ),
     ),
     "notebooks/05_evaluation": Shows(
