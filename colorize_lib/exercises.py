@@ -147,7 +147,7 @@ def _layer_rows(model: Any, prefix: str = "") -> list[tuple[str, dict[str, Any]]
             "parameters": layer.count_params(),
         }
         rows.append((prefix + name, row))
-        if hasattr(layer, "layers") and hasattr(layer, "get_config") and layer.layers:
+        if getattr(layer, "layers", None):  # a sub-model (the encoder): its layers too
             rows.extend(_layer_rows(layer, f"{prefix}{name}/"))
     return rows
 
@@ -162,9 +162,8 @@ def check_same_layers(
     the U-Net it writes in cells is the library's (and fails the book build if they drift).
     """
     mine, theirs = _layer_rows(model), _layer_rows(reference)
-    for i, ((name, row), (ref_name, ref_row)) in enumerate(
-        zip(mine, theirs, strict=False)
-    ):  # lengths: below
+    pairs = zip(mine, theirs, strict=False)  # different lengths: reported after the loop
+    for i, ((name, row), (ref_name, ref_row)) in enumerate(pairs):
         if name != ref_name:
             return Check(
                 False,
@@ -220,8 +219,8 @@ def check_block_params(fn: Callable[[int, int, int], Any]) -> Check:
         return keras.Model([x, skip], models.up_block(x, skip, filters, "block")).count_params()
 
     def formula(c_in, c_skip, f, skip=True, bn=4, bias=0):  # the count, or a wrong variant
-        c = c_in + c_skip if skip else c_in
-        return 9 * c * f + bias * f + (9 * f * f + bias * f) + 2 * bn * f
+        c = c_in + c_skip if skip else c_in  # channels the first convolution reads
+        return 9 * c * f + 9 * f * f + 2 * bias * f + 2 * bn * f  # 2 convolutions, 2 batch norms
 
     hints = {
         "skip": "the first convolution reads the concatenation: c_in + c_skip channels, not c_in",

@@ -167,7 +167,8 @@ def build_unet(
         freeze_encoder: start with the encoder frozen (see ``set_encoder_trainable``).
 
     The returned model has an attribute ``pretrained`` (True when ImageNet weights loaded).
-    Under a mixed-precision policy the output layer stays float32.
+    Under a mixed-precision policy the output layer stays float32. Chapter 3 writes this function
+    and ``up_block`` in cells and fails unless they build the same layers: change both together.
     """
     spec = encoder_spec(encoder)
     size = check_size(image_size)

@@ -194,3 +194,56 @@ def test_the_ambiguous_pixel_is_red_or_green_of_one_lightness():
     assert lab[0, 1] < -20 < 20 < lab[1, 1]  # green (a < 0) and red (a > 0)
     ab = exercises.ambiguous_pixel(2, 1)
     assert ab.shape == (3, 2) and np.allclose(ab[0], ab[1]) and not np.allclose(ab[0], ab[2])
+
+
+# ------------------------------------------------------------- the chapter's exercise cells
+
+
+def run_cell(source: str):
+    """Execute a code cell of the chapter; return the value of its last line (what it shows)."""
+    import ast
+
+    from colorize_lib import color, viz
+
+    namespace = {"exercises": exercises, "np": np, "color": color, "viz": viz}
+    tree = ast.parse(source)
+    *body, last = tree.body
+    exec(compile(ast.Module(body, type_ignores=[]), str(CHAPTER), "exec"), namespace)
+    return eval(compile(ast.Expression(last.value), str(CHAPTER), "eval"), namespace)
+
+
+@pytest.mark.parametrize("checker", ["check_block_params", "check_best_guesses"])
+def test_each_exercise_starts_failing_and_its_solution_passes(checker):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    cells = json.loads(CHAPTER.read_text())["cells"]
+    sources = [
+        "".join(c["source"])
+        for c in cells
+        if c["cell_type"] == "code" and f"exercises.{checker}(" in "".join(c["source"])
+    ]
+    assert len(sources) == 2, f"chapter 3 should try {checker} twice: as given, then solved"
+    as_given, solved = (run_cell(s) for s in sources)
+    assert not as_given and str(as_given).startswith("FAIL: ")
+    assert solved and str(solved).startswith("PASS: ")
+
+
+def test_the_solutions_shown_in_the_dropdowns_pass():
+    cells = json.loads(CHAPTER.read_text())["cells"]
+    shown = [
+        "".join(c["source"]).split("```python\n")[1].split("```")[0]
+        for c in cells
+        if c["cell_type"] == "markdown" and "{admonition} Solution" in "".join(c["source"])
+    ]
+    assert len(shown) == 2
+    checks = {
+        "block_params": lambda ns: exercises.check_block_params(ns["block_params"]),
+        "l1_guess": lambda ns: exercises.check_best_guesses(ns["l1_guess"], ns["l2_guess"]),
+    }
+    for code in shown:
+        namespace = {"np": np}
+        exec(compile(code, str(CHAPTER), "exec"), namespace)
+        (name,) = [n for n in checks if n in namespace]
+        check = checks[name](namespace)
+        assert check, check.message
