@@ -167,7 +167,8 @@ def build_unet(
         freeze_encoder: start with the encoder frozen (see ``set_encoder_trainable``).
 
     The returned model has an attribute ``pretrained`` (True when ImageNet weights loaded).
-    Under a mixed-precision policy the output layer stays float32.
+    Under a mixed-precision policy the output layer stays float32. Chapter 3 writes this function
+    and ``up_block`` in cells and fails unless they build the same layers: change both together.
     """
     spec = encoder_spec(encoder)
     size = check_size(image_size)
@@ -176,13 +177,13 @@ def build_unet(
     L = keras.Input((size, size, 1), name="L_norm")  # [B, H, W, 1] in [-1, 1]
     # gray -> the 3-channel picture the encoder was trained on
     rgb = layers.Concatenate(name="repeat_L")([L, L, L])  # [B, H, W, 3]
-    rgb = layers.Rescaling(spec.scale, _offset(spec.offset), name="encoder_preprocess")(rgb)
+    rgb = layers.Rescaling(spec.scale, spec.offset, name="encoder_preprocess")(rgb)
     *skips, x = enc(rgb)  # skips [B, H/2..H/16, W/.., C_i]; x [B, H/32, W/32, C]
 
     f16, f8, f4, f2, f1 = spec.decoder_filters
     for skip, filters, level in zip(skips[::-1], (f16, f8, f4, f2), (16, 8, 4, 2), strict=True):
-        x = _up_block(x, skip, filters, f"dec{level}")  # [B, H/level, W/level, filters]
-    x = _up_block(x, L, f1, "dec1")  # [B, H, W, f1]: the last skip is the full-res L itself
+        x = up_block(x, skip, filters, f"dec{level}")  # [B, H/level, W/level, filters]
+    x = up_block(x, L, f1, "dec1")  # [B, H, W, f1]: the last skip is the full-res L itself
     ab = layers.Conv2D(2, 1, name="ab_logits")(x)  # [B, H, W, 2]
     ab = layers.Activation("tanh", dtype="float32", name="ab_norm")(ab)  # [B, H, W, 2] in [-1, 1]
 
@@ -200,11 +201,16 @@ def build_unet(
     return model
 
 
-def _up_block(x, skip, filters: int, name: str):
-    """Double the size of ``x``, concatenate the skip of that size, two 3x3 convolutions."""
+def up_block(x, skip, filters: int, name: str):
+    """The decoder block: ``x [B, h, w, C]``, ``skip [B, 2h, 2w, Cs]`` -> ``[B, 2h, 2w, filters]``.
+
+    Double the size of ``x``, concatenate the skip of that size (its sharp edges), then two 3x3
+    convolutions, each followed by batch normalization and ReLU. The convolutions have no bias:
+    batch norm's learned offset (beta) plays that role. Chapter 3 writes this block in a cell.
+    """
     # nearest (not bilinear): works for any input size; the 3x3 convolutions smooth it
     x = layers.UpSampling2D(2, name=f"{name}_up")(x)  # [B, 2h, 2w, C]
-    x = layers.Concatenate(name=f"{name}_skip")([x, skip])  # [B, 2h, 2w, C + C_skip]
+    x = layers.Concatenate(name=f"{name}_skip")([x, skip])  # [B, 2h, 2w, C + Cs]
     for i in (1, 2):
         x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv{i}")(x)
         x = layers.BatchNormalization(name=f"{name}_bn{i}")(x)
@@ -268,10 +274,6 @@ def check_size(image_size: int | None) -> int | None:
             f"multiple of 32 from 32 to {LARGEST_SIZE} (32, 64, 96, 128, ...)."
         )
     return int(image_size)
-
-
-def _offset(offset: float | tuple[float, float, float]) -> float | list[float]:
-    return list(offset) if isinstance(offset, tuple) else offset
 
 
 def check_colorizer(model: keras.Model) -> None:

@@ -80,12 +80,23 @@ SHOWS: dict[str, Shows] = {
         ),
     ),
     "notebooks/03_unet": Shows(
-        figures=2,  # the training samples, the loss curves
+        figures=3,  # the L1 / L2 guesses, the training samples, the loss curves
         sliders=(("gray", "U-Net", "truth"), ("gray", "U-Net", "truth")),
         text=(
             r"^input  L_norm : \(\d+, \d+, \d+, 1\) .*",
             r"^target ab_norm: \(\d+, \d+, \d+, 2\) .*",
+            r"^MobileNetV2[\w.-]*: \d+ layers; pretrained ImageNet weights: (True|False)$",
+            *(rf"^ *{s}  \w+ +-> \(\d+, \d+, \d+, \d+\)$" for s in ("/2", "/16", "/32")),  # taps
+            r"^bottleneck \(\d+, \d+, \d+, \d+\) \+ skip /16 \(.*\) -> \(\d+, \d+, \d+, \d+\)$",
             r"^unet_\w+: [\d,]+ parameters \([\d,]+ trainable\)$",
+            r"^dec2_relu2 +-> \(None, \d+, \d+, \d+\)$",
+            r"^on L_batch: \(\d+, \d+, \d+, 2\) in \[-?[\d.]+, -?[\d.]+\]$",
+            # the chapter's U-Net, compared with the library's layer by layer
+            r"^same layers, shapes and [\d,]+ parameters as colorize_lib\.models\.build_unet .*",
+            r"^FAIL: for c_in=\d+, c_skip=\d+, filters=\d+ you counted .*",  # exercise as given
+            r"^PASS: for c_in=\d+.* as Keras counts.*",  # and its solution
+            r"^FAIL: on a pixel green in 7 photos of 10, red in 3, your L1 guess .*",
+            r"^PASS: on a pixel green in 7 photos of 10 and red in 3, the L1 guess is the green.*",
             r"^epoch 1/\d+  loss [\d.e-]+  val_loss [\d.e-]+  \(\d+ s\)$",  # one line an epoch
             r"^cached in .*unet-[0-9a-f]{12}$",  # the model cache's folder for this recipe
             r"^\s*PSNR dB\s+SSIM\s+ab error$",  # the metrics table
