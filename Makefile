@@ -33,7 +33,10 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium' (the browser test needs it)"; fi; }
 
-# Any error in a chapter fails the build (execute.raise_on_error in _config.yml).
+# Any error in a chapter fails the build (execute.raise_on_error in _config.yml). TensorFlow's
+# C++ log lines (oneDNN notices, CPU features) would land in the pages: only fatal ones pass.
+# The Pages workflow runs this target, so it builds with the same environment.
+book: export TF_CPP_MIN_LOG_LEVEL := 3
 book: setup
 	$(VENV)/bin/jupyter-book build . --all
 	@echo "The book: _build/html/index.html"
