@@ -33,10 +33,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium' (the browser test needs it)"; fi; }
 
-# Any error in a chapter fails the build (execute.raise_on_error in _config.yml). TensorFlow's
-# C++ log lines (oneDNN notices, CPU features) would land in the pages: only fatal ones pass.
-# The Pages workflow runs this target, so it builds with the same environment.
+# Any error in a chapter fails the build (execute.raise_on_error in _config.yml).
+# A kernel's stderr is shown in the pages, TensorFlow's C++ log lines included. Level 3 keeps
+# all but fatal ones out (the CPU-feature note, "oneDNN supports DT_INT32 only ..."). The note
+# "oneDNN custom operations are on" is logged while TensorFlow loads, before it reads that
+# level, so the build turns those operations off (TF_ENABLE_ONEDNN_OPTS=0; CPU training is
+# about 1.5x slower without them). The Pages workflow runs this target: the same environment.
 book: export TF_CPP_MIN_LOG_LEVEL := 3
+book: export TF_ENABLE_ONEDNN_OPTS := 0
 book: setup
 	$(VENV)/bin/jupyter-book build . --all
 	@echo "The book: _build/html/index.html"
