@@ -34,6 +34,13 @@ browser:
 	  else echo "chromium missing: run 'sudo apt-get install chromium' (the browser test needs it)"; fi; }
 
 # Any error in a chapter fails the build (execute.raise_on_error in _config.yml).
+# A kernel's stderr is shown in the pages, TensorFlow's C++ log lines included. Level 3 keeps
+# all but fatal ones out (the CPU-feature note, "oneDNN supports DT_INT32 only ..."). The note
+# "oneDNN custom operations are on" is logged while TensorFlow loads, before it reads that level
+# (tensorflow issue 100442): each chapter's setup cell, where TensorFlow loads, is tagged
+# `remove-stderr`, so the page drops it (turning oneDNN off would cost 1.5x in CPU training).
+# The Pages workflow runs this target: the same environment.
+book: export TF_CPP_MIN_LOG_LEVEL := 3
 book: setup
 	$(VENV)/bin/jupyter-book build . --all
 	@echo "The book: _build/html/index.html"

@@ -61,7 +61,7 @@ def book_build(tmp_path_factory) -> BookBuild:
         **os.environ,
         "COLORIZE_PROFILE": "tiny",
         "COLORIZE_CACHE": str(tmp_path_factory.mktemp("book-cache")),
-        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_CPP_MIN_LOG_LEVEL": "3",  # as `make book`
         "PYTHONPATH": os.pathsep.join(dict.fromkeys(pythonpath)),
     }
     env.pop("COLAB_RELEASE_TAG", None)  # never take the Colab branch of a setup cell

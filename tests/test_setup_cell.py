@@ -1,5 +1,6 @@
-"""The Colab setup cell: identical in every chapter, a no-op outside Colab, installs the
-repository named in `_config.yml` on Colab, and nothing in any notebook upgrades what Colab ships.
+"""The Colab setup cell: identical in every chapter and every book page with code, a no-op
+outside Colab, installs the repository named in `_config.yml` on Colab, and nothing in any
+notebook upgrades what Colab ships.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))  # every chapter has the setup cell
+CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 ALL_NOTEBOOKS = CHAPTERS + sorted((ROOT / "book").glob("*.ipynb"))  # chapters + book pages
 
 # The setup cell, verbatim (CONTRIBUTING.md); {url} is repository.url from _config.yml.
@@ -55,8 +56,15 @@ def _ids(paths: list[Path]) -> list[str]:
     return [p.relative_to(ROOT).as_posix() for p in paths]
 
 
+# Every notebook with code has the setup cell: each chapter, and each book page that runs code
+# (a Colab launch button opens any of them; without the cell, `import colorize_lib` fails there).
+WITH_CODE = [p for p in ALL_NOTEBOOKS if _code_cells(p)]
+
+
 def test_there_are_chapters():
     assert CHAPTERS, "no notebooks found in notebooks/"
+    assert set(CHAPTERS) < set(WITH_CODE), "every chapter must have code (and the setup cell)"
+    assert ROOT / "book" / "benchmarks.ipynb" in WITH_CODE, "the benchmarks page runs code"
 
 
 def test_config_url_is_a_github_repository():
@@ -64,7 +72,7 @@ def test_config_url_is_a_github_repository():
     assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url), url
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
+@pytest.mark.parametrize("path", WITH_CODE, ids=_ids(WITH_CODE))
 def test_first_code_cell_is_the_setup_cell(path):
     cells = _code_cells(path)
     assert cells, f"{path.name} has no code cell"
@@ -100,7 +108,7 @@ def _run_setup_cell(path: Path, monkeypatch, on_colab: bool) -> tuple[list, dict
     return calls, namespace
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
+@pytest.mark.parametrize("path", WITH_CODE, ids=_ids(WITH_CODE))
 def test_setup_cell_does_nothing_outside_colab(path, monkeypatch):
     modules_before = set(sys.modules)
     calls, namespace = _run_setup_cell(path, monkeypatch, on_colab=False)
@@ -109,7 +117,7 @@ def test_setup_cell_does_nothing_outside_colab(path, monkeypatch):
     assert set(sys.modules) - modules_before == set(), "the setup cell imported new modules"
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=_ids(CHAPTERS))
+@pytest.mark.parametrize("path", WITH_CODE, ids=_ids(WITH_CODE))
 def test_setup_cell_installs_the_configured_repository_on_colab(path, monkeypatch):
     url = _config_url()
     calls, namespace = _run_setup_cell(path, monkeypatch, on_colab=True)
