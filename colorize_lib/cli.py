@@ -149,7 +149,7 @@ def _prepare(args, size: int):
     run = runtime.setup(seed=args.seed)
     print(f"running on {run.devices}, precision {run.precision}")
     train_ds, val_ds = data.make_datasets(split, args.batch_size, args.seed, run.replicas)
-    return run, train_ds, val_ds, fitting.samples_from(val_ds), data.split_hash(split)
+    return run, train_ds, val_ds, fitting.samples_from(val_ds), split.key
 
 
 def _train_and_save(train, model, out: Path, run_dir: Path) -> int:

@@ -32,6 +32,7 @@ The split is deterministic and does not depend on how many pictures are asked fo
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -55,6 +56,11 @@ class Split:
     report: sources.SkipReport
     source_description: str
     real: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)  # bundled outdoor photos
+
+    @functools.cached_property
+    def key(self) -> str:
+        """``split_hash(self)``, computed once (it reads every picture: about 1 s per GB)."""
+        return split_hash(self)
 
     def describe(self) -> str:
         size = self.train.shape[1] if len(self.train) else self.val.shape[1]

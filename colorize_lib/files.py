@@ -65,7 +65,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
 
 def remove_temporaries(path: str | Path) -> list[Path]:
     """Delete the temporary files that ``atomic_path`` left beside ``path`` when a kill
-    interrupted a write (``.STEM-XXXXXXXX.SUFFIX``); returns them."""
+    interrupted a write (``.STEM-XXXXXXXX.SUFFIX``); returns them. ``path`` may be a glob
+    pattern (``run/epoch-*.keras``) for files written under many names."""
     path = Path(path)
     left = [p for p in path.parent.glob(f".{path.stem}-*{path.suffix}") if p.is_file()]
     for p in left:

@@ -33,7 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from colorize_lib import callbacks as cb
-from colorize_lib import gan, models
+from colorize_lib import files, gan, models
 
 Stage = tuple[int, Callable[[keras.Model], None]]  # (last epoch of the stage, prepare(model))
 EAGER_STEPS = 30  # runs of at most this many steps run eagerly (tracing would take longer)
@@ -78,17 +78,7 @@ def clear_run(run_dir: str | Path) -> None:
         old.unlink(missing_ok=True)
 
 
-RUN_FILES = ("epoch-*.keras", cb.STATE_FILE, cb.STEPS_FILE, "samples-epoch-*.png")  # ours
-
-
-def _remove_temporaries(run_dir: Path) -> None:
-    """Temporaries of saves a kill interrupted (``files.atomic_path`` writes ``.NAME-XXXXXXXX``
-    beside each of the run's own files): never a checkpoint, so delete them when a run starts.
-    Nothing else in the folder is touched."""
-    for pattern in RUN_FILES:
-        name = Path(pattern)
-        for tmp in run_dir.glob(f".{name.stem}-*{name.suffix}"):
-            tmp.unlink(missing_ok=True)
+RUN_FILES = ("epoch-*.keras", cb.STATE_FILE, cb.STEPS_FILE, "samples-epoch-*.png")  # a run's own
 
 
 def _progress(verbose) -> tuple[int, bool]:
@@ -119,7 +109,8 @@ def fit(
     run_dir.mkdir(parents=True, exist_ok=True)
     strategy = strategy or tf.distribute.get_strategy()
     recipe = json.loads(json.dumps({"model": model.name, **(recipe or {})}))  # as read back
-    _remove_temporaries(run_dir)
+    for name in RUN_FILES:  # temporaries of saves a kill interrupted: never a checkpoint
+        files.remove_temporaries(run_dir / name)
     if not resume:
         clear_run(run_dir)
     state = read_state(run_dir)

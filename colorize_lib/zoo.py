@@ -102,7 +102,7 @@ def unet_recipe(run: Run, split: data.Split, epochs=None, start_from=None, pretr
         "batch_size": P.batch_size,
         "seed": run.seed,
         "precision": run.precision,
-        "data": data.split_hash(split),
+        "data": split.key,
         "code": code_hash(),
         "start_from": start_from.key if start_from else None,
         **UNET_RECIPE,
@@ -169,7 +169,7 @@ def gan_recipe(run: Run, split: data.Split, start: Trained) -> dict:
         "batch_size": P.batch_size,
         "seed": run.seed,
         "precision": run.precision,
-        "data": data.split_hash(split),
+        "data": split.key,
         "code": code_hash(),
         **GAN_RECIPE,
     }

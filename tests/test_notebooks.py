@@ -297,7 +297,8 @@ def test_it_ran_in_the_tiny_profile(page, executed):
     printed = _printed(executed(page))
     assert "profile 'tiny'" in printed, (
         f"{page} did not print its profile; its second cell should be "
-        f"`P = profiles.get_profile(); print(P.describe())`. It printed:\n{_tail(printed, 1500)}"
+        f"`P = profiles.get_profile(); run = runtime.setup(P); print(run.describe())`. It "
+        f"printed:\n{_tail(printed, 1500)}"
     )
 
 
