@@ -109,7 +109,7 @@ def main() -> dict:
     )
     disc = models.build_discriminator(SIZE, base_filters=8, n_down=2)
     model = gan.ColorizationGAN(generator, disc)
-    model.compile()
+    model.compile(run_eagerly=True)  # a dtype check, not a speed one: no tracing
     history = model.fit(batch(), epochs=1, verbose=0)
     out.update(
         discriminator_output=disc.output.dtype,
