@@ -125,6 +125,8 @@ def main() -> int:
     p.add_argument("--l1-weight", type=float, default=100.0)
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--d-lr", type=float, default=None)
+    p.add_argument("--label-smoothing", type=float, default=0.0)
+    p.add_argument("--d-warmup-epochs", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--val-fraction", type=float, default=0.1)
@@ -213,6 +215,8 @@ def main() -> int:
             ]
             if args.d_lr:
                 gan_args += ["--d-lr", str(args.d_lr)]
+            gan_args += ["--label-smoothing", str(args.label_smoothing)]
+            gan_args += ["--d-warmup-epochs", str(args.d_warmup_epochs)]
             cli(*gan_args, log=log)
             figures["gan_fine_tuning_s"] = round(time.time() - t)
             figures["gan_settings"] = {
@@ -220,6 +224,8 @@ def main() -> int:
                 "l1_weight": args.l1_weight,
                 "lr": args.lr,
                 "d_lr": args.d_lr or args.lr,
+                "label_smoothing": args.label_smoothing,
+                "d_warmup_epochs": args.d_warmup_epochs,
                 "batch_size": args.batch_size,
             }
             import keras
@@ -235,7 +241,8 @@ def main() -> int:
             closed = 1 - g["colourfulness_gap_abs"] / u["colourfulness_gap_abs"]
             figures["colourfulness_gap_closed_fraction"] = round(closed, 3)
             figures["psnr_change_db"] = round(g["psnr_db"] - u["psnr_db"], 3)
-            figures["target_met"] = bool(closed > 0.2 and g["psnr_db"] > u["psnr_db"] - 1.0)
+            # issue 13's target on real photos: 40 % of the gap closed for at most 0.5 dB
+            figures["target_met"] = bool(closed >= 0.4 and g["psnr_db"] >= u["psnr_db"] - 0.5)
 
     command = "python benchmarks/bench_gan.py " + " ".join(sys.argv[1:])
     if not args.skip_speed:

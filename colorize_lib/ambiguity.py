@@ -6,6 +6,9 @@ A gray picture keeps one number per pixel; the colour had three.
   2^24 8-bit RGB colours round to each gray level; ``colors_with_gray`` lists (or samples) the
   colours behind one level; ``all_colors`` enumerates them.
 - ``ab_plane`` shows every colour one Lab lightness allows, and which of them sRGB can show.
+- ``hedge`` measures what a colorizer does where context cannot decide (``synth``'s meadows,
+  forests and lakes, whose hue is one of several with the same gray): how vivid its colours are
+  there (``chroma``), against the truth, and against the pixels where context decides.
 """
 
 from __future__ import annotations
@@ -113,3 +116,49 @@ def ab_plane(L: float, n: int = 201, ab_max: float = 110.0) -> tuple[np.ndarray,
     a, b = np.meshgrid(ab, ab[::-1])  # [n, n] each
     lab = np.stack([np.full_like(a, L), a, b], axis=-1)  # [n, n, 3]
     return color.lab_to_rgb_np(lab), color.lab_in_gamut(lab)
+
+
+def chroma(images: Any, where: Any = None) -> float:
+    """Mean Lab chroma, sqrt(a^2 + b^2) (0 for gray), of uint8 pictures [N, H, W, 3] over the
+    pixels ``where`` (bool [N, H, W]; default: all). NaN when ``where`` selects nothing."""
+    lab = color.rgb_to_lab_np(np.asarray(images))  # [N, H, W, 3]
+    c = np.hypot(lab[..., 1], lab[..., 2])  # [N, H, W]
+    if where is None:
+        return float(c.mean())
+    where = np.asarray(where, bool)
+    return float(c[where].mean()) if where.any() else float("nan")
+
+
+def hedge(outputs: dict[str, Any], truth: Any, ambiguous: Any) -> list[dict[str, Any]]:
+    """For each colorizer's output (uint8 [N, H, W, 3], same pictures as ``truth``): its chroma
+    where the colour is ``ambiguous`` (bool [N, H, W]) and elsewhere, and each as a share of the
+    truth's chroma there. An L1-trained network keeps most of the truth's chroma where context
+    decides and loses much of it where it cannot: the hedge."""
+    amb = np.asarray(ambiguous, bool)
+    t_amb, t_det = chroma(truth, amb), chroma(truth, ~amb)
+    rows = [
+        {"name": "truth", "ambiguous": t_amb, "decided": t_det, "amb_share": 1.0, "det_share": 1.0}
+    ]
+    for name, out in outputs.items():
+        c_amb, c_det = chroma(out, amb), chroma(out, ~amb)
+        rows.append(
+            {
+                "name": name,
+                "ambiguous": c_amb,
+                "decided": c_det,
+                "amb_share": c_amb / t_amb,
+                "det_share": c_det / t_det,
+            }
+        )
+    return rows
+
+
+def format_hedge(rows: list[dict[str, Any]]) -> str:
+    """``hedge``'s rows as a table: chroma where ambiguous / decided, and share of the truth's."""
+    lines = [f"{'':8s} {'chroma where ambiguous':>24s} {'chroma where context decides':>30s}"]
+    for r in rows:
+        lines.append(
+            f"{r['name']:8s} {r['ambiguous']:13.1f} ({r['amb_share']:4.0%} of truth)"
+            f" {r['decided']:19.1f} ({r['det_share']:4.0%} of truth)"
+        )
+    return "\n".join(lines)

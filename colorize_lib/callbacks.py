@@ -82,8 +82,9 @@ class DivergenceGuard(keras.callbacks.Callback):
     epoch's end, a trainable weight is non-finite or larger than ``weight_limit`` in size
     (trained colorizers stay below 100; a learning rate far too large sends them to 1e30), or
     the loss ``watch`` (``loss`` for the U-Net, ``g_l1`` for the GAN, whose adversarial losses
-    may rise) is more than ``loss_rise`` times its value on the run's first batch. ``message``
-    then says what happened and what to do.
+    may rise) is more than ``loss_rise`` times its value on the first batch of this ``fit``
+    (of this stage: a stage changes what trains, e.g. the GAN's warm-up leaves the generator
+    frozen, batch norm in inference mode). ``message`` then says what happened and what to do.
     """
 
     def __init__(self, weight_limit=1e4, loss_rise=3.0, watch: str = "loss") -> None:
@@ -99,6 +100,7 @@ class DivergenceGuard(keras.callbacks.Callback):
         self.good_weights = self.model.get_weights()
         self.good_epoch = None  # the first epoch of this fit: 0, or where a resumed run starts
         self.message = None
+        self._first_loss = None  # measured again on this fit's first batch
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
         self._epoch = epoch

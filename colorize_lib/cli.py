@@ -115,6 +115,12 @@ def add_train_gan(p: argparse.ArgumentParser) -> None:
         help="ask the discriminator for 1 - S instead of 1 on real pictures (e.g. "
         "0.1) so it does not become over-confident",
     )
+    p.add_argument(
+        "--d-warmup-epochs",
+        type=int,
+        default=0,
+        help="epochs in which only the discriminator trains, before the GAN epochs",
+    )
 
 
 def add_generate(p: argparse.ArgumentParser) -> None:
@@ -234,8 +240,10 @@ def run_train_gan(args) -> int:
         models.check_size(size)
         _check_common(args)
         jobs.check_writable(out.parent)
-        if args.l1_weight < 0 or not 0 <= args.label_smoothing < 1:
-            raise ValueError("--l1-weight must be >= 0 and --label-smoothing in [0, 1)")
+        if args.l1_weight < 0 or not 0 <= args.label_smoothing < 1 or args.d_warmup_epochs < 0:
+            raise ValueError(
+                "--l1-weight and --d-warmup-epochs must be >= 0, --label-smoothing in [0, 1)"
+            )
         run, train_ds, val_ds, samples, data_key = _prepare(args, size)
     except (ValueError, FileNotFoundError, sources.SourceError) as err:
         print(f"error: {err}")
@@ -261,6 +269,7 @@ def run_train_gan(args) -> int:
             g_learning_rate=args.lr,
             d_learning_rate=args.d_lr,
             label_smoothing=args.label_smoothing,
+            d_warmup_epochs=args.d_warmup_epochs,
             samples=samples,
             resume=args.resume,
             strategy=run.strategy,

@@ -243,12 +243,18 @@ def train_gan(
     g_learning_rate: float = 2e-4,
     d_learning_rate: float | None = None,
     label_smoothing: float = 0.0,
+    d_warmup_epochs: int = 0,
     samples=None,
     monitor: cb.DiscriminatorMonitor | None = None,
     strategy: tf.distribute.Strategy | None = None,
     **kwargs,
 ):
     """Fine-tune ``generator`` (in place) against a PatchGAN; ``fit``'s other arguments apply.
+
+    ``d_warmup_epochs``: epochs first in which only the discriminator trains, against the
+    generator's colours as they are (the generator frozen, batch norm included), so that the
+    generator's first GAN step already gets a critic's informed verdict (as DeOldify's "NoGAN"
+    pretrains its critic); ``epochs`` GAN epochs follow.
 
     The checkpoints hold the whole GAN (both networks, both optimizers). Returns the History
     of all epochs with ``.steps`` (per-step losses, ``callbacks.StepLosses``), ``.reports``
@@ -260,7 +266,8 @@ def train_gan(
         discriminator = discriminator or models.build_discriminator(generator.input_shape[1])
         model = gan.ColorizationGAN(generator, discriminator, name="colorization_gan")
 
-    def prepare(m):
+    def prepare(m, generator_trains=True):
+        m.generator.trainable = generator_trains
         m.compile(
             g_optimizer=keras.optimizers.Adam(g_learning_rate, beta_1=0.5),
             d_optimizer=keras.optimizers.Adam(d_learning_rate, beta_1=0.5),
@@ -276,6 +283,7 @@ def train_gan(
         "g_learning_rate": g_learning_rate,
         "d_learning_rate": d_learning_rate,
         "label_smoothing": label_smoothing,
+        "d_warmup_epochs": d_warmup_epochs,
         **kwargs.pop("recipe", {}),
     }
     done = (read_state(run_dir) or {}).get("epoch", 0) if kwargs.get("resume", True) else 0
@@ -288,7 +296,7 @@ def train_gan(
         model,
         train_ds,
         val_ds,
-        [(epochs, prepare)],
+        [(d_warmup_epochs, lambda m: prepare(m, False)), (d_warmup_epochs + epochs, prepare)],
         run_dir,
         recipe=recipe,
         strategy=strategy,

@@ -11,7 +11,10 @@ The profile is picked from the hardware (a GPU or TPU present -> ``gpu``, else `
 overridden by the environment variable ``COLORIZE_PROFILE`` (``tiny``, ``cpu`` or ``gpu``).
 Where the run's files go (trained models, downloads) is ``COLORIZE_CACHE``, by default
 ``~/.cache/colorize-book``; each profile has its own sub-folder, so a tiny test run never
-overwrites the model a real run trained.
+overwrites the model a real run trained. ``COLORIZE_SEED`` (an integer, default 0) seeds every
+run of a build (new weights, shuffling, flips): a build with another seed trains other models
+from the same pictures, which is how the book checks that its conclusions do not hang on one
+lucky run.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 ENV_PROFILE = "COLORIZE_PROFILE"
 ENV_CACHE = "COLORIZE_CACHE"
+ENV_SEED = "COLORIZE_SEED"
 ENV_TPU = ("COLAB_TPU_ADDR", "TPU_NAME")  # set by Colab's and Cloud's TPU runtimes
 
 
@@ -42,18 +46,24 @@ class Profile:
     freeze_epochs: int  # epochs with the encoder frozen, before fine-tuning it all
     # GAN (chapter 4)
     gan_epochs: int
+    # λ, the weight of L1 against the adversarial loss. pix2pix's 100 suits a long fine-tune; in
+    # a few hundred steps its adversarial push barely moves the colours, so short runs use less
+    gan_l1_weight: float
+    gan_warmup_epochs: int  # discriminator-only epochs before the GAN's (DeOldify's "NoGAN")
     # evaluation (chapter 5)
     n_eval: int  # held-out pictures scored in chapter 5
     n_quiz: int  # pairs in the "which one is real?" quiz
     resolution_sizes: tuple[int, ...]  # sizes compared in the resolution study
     resolution_epochs: int  # epochs per model in the resolution study
+    seed: int = 0  # seeds the runs (``runtime.setup``); from ``COLORIZE_SEED``
 
     def describe(self) -> str:
         """One line for the top of a notebook: which profile and what it implies."""
         return (
             f"profile '{self.name}': {self.n_train} training + {self.n_val} validation pictures "
             f"at {self.image_size}x{self.image_size} from '{self.source}', batch {self.batch_size}, "
-            f"U-Net {self.unet_epochs} epochs, GAN {self.gan_epochs} epochs "
+            f"U-Net {self.unet_epochs} epochs, GAN {self.gan_epochs} epochs (λ = "
+            f"{self.gan_l1_weight:g}), seed {self.seed} "
             f"(set {ENV_PROFILE}=tiny|cpu|gpu to change)"
         )
 
@@ -70,6 +80,8 @@ PROFILES: dict[str, Profile] = {
         unet_epochs=1,
         freeze_epochs=0,
         gan_epochs=1,
+        gan_l1_weight=100.0,  # a few steps on a few pictures: L1 keeps them sane
+        gan_warmup_epochs=1,
         n_eval=8,
         n_quiz=3,
         resolution_sizes=(32, 64),  # multiples of 32 (the encoder halves 5 times)
@@ -86,7 +98,9 @@ PROFILES: dict[str, Profile] = {
         encoder="MobileNetV2-0.35",
         unet_epochs=6,
         freeze_epochs=1,
-        gan_epochs=1,  # chapter 4 must stay within 5 minutes on 2 cores
+        gan_epochs=3,  # chapter 4 must stay within 5 minutes on 2 cores
+        gan_l1_weight=20.0,
+        gan_warmup_epochs=1,
         n_eval=160,
         n_quiz=8,
         resolution_sizes=(32, 64),
@@ -103,6 +117,8 @@ PROFILES: dict[str, Profile] = {
         unet_epochs=20,
         freeze_epochs=2,
         gan_epochs=10,
+        gan_l1_weight=100.0,
+        gan_warmup_epochs=1,
         n_eval=1000,
         n_quiz=12,
         resolution_sizes=(64, 128),
@@ -128,7 +144,8 @@ def _accelerator_present() -> bool:
 
 
 def get_profile(name: str | None = None) -> Profile:
-    """The profile to use: ``name`` if given, else ``$COLORIZE_PROFILE``, else from the hardware."""
+    """The profile to use: ``name`` if given, else ``$COLORIZE_PROFILE``, else from the hardware;
+    its ``seed`` from ``$COLORIZE_SEED`` when set."""
     name = name or os.environ.get(ENV_PROFILE) or ("gpu" if _accelerator_present() else "cpu")
     key = name.strip().lower()
     if key not in PROFILES:
@@ -136,7 +153,13 @@ def get_profile(name: str | None = None) -> Profile:
             f"Unknown profile {name!r} (from {ENV_PROFILE} or the argument). "
             f"Choose one of: {', '.join(PROFILES)}."
         )
-    return PROFILES[key]
+    seed = os.environ.get(ENV_SEED, "").strip()
+    if not seed:
+        return PROFILES[key]
+    try:
+        return dataclasses.replace(PROFILES[key], seed=int(seed))
+    except ValueError:
+        raise ValueError(f"{ENV_SEED}={seed!r}: give a whole number such as 0, 1 or 2.") from None
 
 
 def cache_dir(profile: Profile | str | None = None) -> Path:

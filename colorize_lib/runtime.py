@@ -83,7 +83,7 @@ def default_precision(strategy: tf.distribute.Strategy) -> str:
 def setup(
     profile: profiles.Profile | None = None,
     precision: str = "auto",
-    seed: int = 0,
+    seed: int | None = None,
     strategy: tf.distribute.Strategy | None = None,
 ) -> Run:
     """Choose the strategy and the precision, set the precision policy and the seed; call once.
@@ -92,11 +92,12 @@ def setup(
         profile: the run sizes (default: ``profiles.get_profile()``, from the environment).
         precision: ``"auto"`` (from the hardware, see the module docstring) or one of
             ``PRECISIONS``, e.g. ``"mixed_float16"`` to try it on a CPU.
-        seed: for ``keras.utils.set_random_seed``.
+        seed: for ``keras.utils.set_random_seed`` (default: the profile's, ``COLORIZE_SEED``).
         strategy: a ``tf.distribute`` strategy to use instead of the one picked from the
             hardware (the tests pass a ``MirroredStrategy`` over two logical CPUs).
     """
     profile = profile or profiles.get_profile()
+    seed = profile.seed if seed is None else seed
     if strategy is None:
         strategy, devices = choose_strategy()
     else:

@@ -15,8 +15,18 @@ A scene, drawn from back to front (``y`` = 0 at the top, 1 at the bottom):
    its glow, clouds from 2-D fractal noise;
 2. up to two ridges of mountains from 1-D fractal noise, hazier with distance, snow above a line;
 3. optionally a lake or the sea below the horizon, mirroring what is above it, with ripples;
-4. land in front: grass, forest, sand, a wheat field or scrub, with a treeline sometimes;
+4. land in front: a meadow, forest, sand, a wheat field or scrub, with a treeline sometimes;
 5. fog that thickens towards the horizon, the light of the time of day, and a little grain.
+
+**Where gray cannot decide.** Three elements take their colour from several hues of the *same*
+Lab lightness and the same texture, each equally likely (``CHOICES``): a meadow is green or
+lavender, a forest (and a treeline) in summer or autumn colours, a lake blue, green or brown.
+Nothing in the gray picture says which: a network trained with a per-pixel loss can only hedge
+there. Everything else is decided by context (a day sky is blue above, snow is white on the
+peaks, the sea mirrors the sky, sand and wheat have one colour each). These choices are drawn
+from their own random stream, so ``generate_one(i, size, choices={"meadow": "lavender"})`` is
+the same scene with another meadow; ``element_map`` says which pixels are which element and
+which of them are ambiguous.
 
 Command line: ``python -m colorize_lib generate --n 500 --size 128 --seed 0 --out DIR``.
 """
@@ -43,7 +53,30 @@ _SKIES: dict[str, tuple] = {
     "dusk": ((0.10, 0.09, 0.28), (0.95, 0.45, 0.32), (1.0, 0.55, 0.30), (0.85, 0.62, 0.68), 0.55),
     "overcast": ((0.52, 0.56, 0.62), (0.78, 0.80, 0.82), None, (0.92, 0.94, 0.98), 0.80),
 }
-# ground -> base RGB (in full daylight)
+# element -> {option: Lab colour}: equally likely hues of one lightness (so one gray), opposite
+# enough in ab that the average of the options is a dull colour none of them has
+CHOICES: dict[str, dict[str, tuple[float, float, float]]] = {
+    "meadow": {"green": (52.0, -38.0, 42.0), "lavender": (52.0, 30.0, -30.0)},
+    "forest": {"summer": (32.0, -30.0, 28.0), "autumn": (32.0, 34.0, 30.0)},
+    "lake": {
+        "blue": (40.0, -4.0, -28.0),
+        "green": (40.0, -26.0, 12.0),
+        "brown": (40.0, 14.0, 26.0),
+    },
+}
+# element labels of ``element_map``
+SKY, MOUNTAIN, WATER, GROUND, TREES = range(5)
+ELEMENTS = ("sky", "mountain", "water", "ground", "trees")
+
+
+@functools.cache
+def _lab_to_rgb(lab: tuple[float, float, float]) -> np.ndarray:
+    from skimage.color import lab2rgb
+
+    return np.clip(lab2rgb(np.asarray([[lab]], np.float64)), 0, 1).astype(np.float32).ravel()
+
+
+# ground -> base RGB (in full daylight); grass and forest are replaced by the scene's choice
 _GROUND_RGB: dict[str, tuple[float, float, float]] = {
     "grass": (0.30, 0.55, 0.18),
     "forest": (0.10, 0.28, 0.10),
@@ -115,8 +148,24 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def scene_params(index: int, seed: int = 0) -> dict:
-    """The choices behind picture ``index`` (time of day, ground, water, ...), for captions."""
-    return _draw_params(np.random.default_rng([seed, index]))
+    """The choices behind picture ``index`` (time of day, ground, water, ..., and in
+    ``"choices"`` the colour of each ambiguous element), for captions."""
+    p = _draw_params(np.random.default_rng([seed, index]))
+    p["choices"] = _draw_choices(seed, index)
+    return p
+
+
+def _draw_choices(seed: int, index: int, override: dict[str, str] | None = None) -> dict:
+    """The hue of each ambiguous element, from the picture's own stream ``[seed, index, 2]``
+    (so the rest of the scene does not depend on it); ``override`` fixes some."""
+    rng = np.random.default_rng([seed, index, 2])
+    picked = {name: list(opts)[rng.integers(len(opts))] for name, opts in CHOICES.items()}
+    for name, option in (override or {}).items():
+        if name not in CHOICES or option not in CHOICES[name]:
+            known = "; ".join(f"{k}: {', '.join(v)}" for k, v in CHOICES.items())
+            raise ValueError(f"unknown choice {name}={option!r}; known: {known}")
+        picked[name] = option
+    return picked
 
 
 def _draw_params(rng: np.random.Generator) -> dict:
@@ -148,17 +197,46 @@ def _one_blas_thread():
     return threadpool_limits(1, user_api="blas")
 
 
-def generate_one(index: int, size: int, seed: int = 0) -> np.ndarray:
-    """Picture ``index`` of the set ``seed`` at ``size`` x ``size``: uint8 [size, size, 3]."""
+def generate_one(
+    index: int, size: int, seed: int = 0, choices: dict[str, str] | None = None
+) -> np.ndarray:
+    """Picture ``index`` of the set ``seed`` at ``size`` x ``size``: uint8 [size, size, 3].
+    ``choices`` (e.g. ``{"meadow": "lavender"}``) repaints an ambiguous element."""
     if size < 8:
         raise ValueError(f"size must be at least 8 pixels, got {size}")
     with _one_blas_thread():
-        return _render(index, size, seed)
+        return _render(index, size, seed, choices)[0]
 
 
-def _render(index: int, size: int, seed: int) -> np.ndarray:
+def element_map(index: int, size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Which element each pixel of picture ``index`` shows, uint8 [size, size] (``SKY`` ..
+    ``TREES``, see ``ELEMENTS``), and where its colour is ambiguous, bool [size, size]: a
+    meadow, a forest or treeline, a lake (their hue is one of ``CHOICES``, not seen in gray)."""
+    with _one_blas_thread():
+        _, labels, ambiguous = _render(index, size, seed, None)
+    return labels, ambiguous
+
+
+def ambiguous_masks(names: list[str], size: int) -> np.ndarray:
+    """Where the colour is ambiguous, bool [N, size, size], for pictures named as splits name
+    procedural pictures (``"synth:SEED:INDEX"``, see ``data.Split``). Raises ``ValueError`` for
+    any other name: a photo has no such map."""
+    masks = np.zeros((len(names), size, size), bool)  # [N, S, S]
+    for k, name in enumerate(names):
+        kind, _, rest = name.partition(":")
+        seed, _, index = rest.partition(":")
+        if kind != "synth" or not seed.isdigit() or not index.isdigit():
+            raise ValueError(f"{name!r} is not a procedural picture: no map of its elements")
+        masks[k] = element_map(int(index), size, int(seed))[1]
+    return masks
+
+
+def _render(index: int, size: int, seed: int, choices: dict[str, str] | None):
+    """(uint8 [S, S, 3] picture, uint8 [S, S] element labels, bool [S, S] ambiguous)."""
     rng = np.random.default_rng([seed, index])
     p = _draw_params(rng)
+    pick = _draw_choices(seed, index, choices)
+    hue = {name: _lab_to_rgb(CHOICES[name][option]) for name, option in pick.items()}
     S = size
     y = ((np.arange(S, dtype=np.float32) + 0.5) / S)[:, None, None]  # [S, 1, 1]
     x = ((np.arange(S, dtype=np.float32) + 0.5) / S)[None, :, None]  # [1, S, 1]
@@ -188,6 +266,7 @@ def _render(index: int, size: int, seed: int) -> np.ndarray:
         shade = 0.78 + 0.22 * np.clip(1 - dens * 1.2, 0, 1)  # denser = darker underside
         img = _lerp(img, np.asarray(lit, np.float32) * shade, dens)
 
+    labels = np.full((S, S), SKY, np.uint8)  # [S, S] which element each pixel shows
     # 2. mountains: far (hazy, snowy) then near (darker, greener) --------------------------------
     aa = float(S)  # anti-aliasing slope: one pixel of soft edge
     for layer in range(p["mountains"]):
@@ -211,6 +290,7 @@ def _render(index: int, size: int, seed: int) -> np.ndarray:
         haze = (0.45 if far else 0.2) * rng.uniform(0.5, 1.2)
         col = _lerp(col * tint, hor, haze)
         img = _lerp(img, col, mask)
+        labels[mask[..., 0] > 0.5] = MOUNTAIN
 
     # 3. water: mirrors the scene above the horizon, darker, with ripples ------------------------
     rows = np.arange(S)
@@ -223,19 +303,25 @@ def _render(index: int, size: int, seed: int) -> np.ndarray:
         cols = np.clip((rows[None, :] + ripple[..., 0] * S * 0.015).astype(int), 0, S - 1)
         refl = refl[rows[:, None], cols]  # [S, S, 3] mirrored, shifted sideways by the ripples
         water_tint = _jitter(rng, (0.12, 0.30, 0.38), 0.05)
-        water = _lerp(refl * 0.82, water_tint * tint, rng.uniform(0.15, 0.4)) * (1 + 0.06 * ripple)
+        mix = rng.uniform(0.15, 0.4)
+        if not p["sea"]:  # a lake shows its own colour (blue, green or brown) more than the sky
+            water_tint, mix = hue["lake"], mix + 0.45
+        water = _lerp(refl * 0.82, water_tint * tint, mix) * (1 + 0.06 * ripple)
         shore = 1.1 if p["sea"] else h0 + rng.uniform(0.08, 0.3)
         wmask = ((y >= h0) & (y < shore)).astype(np.float32)
         img = _lerp(img, water, wmask)
+        labels[np.broadcast_to(wmask[..., 0] > 0.5, (S, S))] = WATER
         land_top = min(shore, 1.2) - 0.02 + 0.05 * (_fbm1d(rng, S, 5, 2) - 0.5)
         if p["sea"]:  # a beach at the bottom, sometimes
             land_top = 1 - rng.uniform(0.0, 0.18) + 0.04 * (_fbm1d(rng, S, 5, 2) - 0.5)
 
     # 4. land in front: treeline, then the ground ------------------------------------------------
     gname = "sand" if p["sea"] else p["ground"]
-    base = _jitter(rng, _GROUND_RGB[gname], 0.05)
-    if gname == "grass":  # from yellow-green to blue-green: ambiguous against a blue sky in gray
-        base = np.clip(base + np.float32(rng.uniform(-0.08, 0.08)) * np.float32([1, 0, -1]), 0, 1)
+    own = {"grass": hue["meadow"], "forest": hue["forest"]}.get(gname)
+    if own is None:
+        base = _jitter(rng, _GROUND_RGB[gname], 0.05)
+    else:  # brighter or darker by a factor, so that the options keep one gray
+        base = own * np.float32(rng.uniform(0.92, 1.08))
     tex = _fbm2d(rng, S, S, octaves=5, ky=6, kx=4)[..., None]
     fine = _fbm2d(rng, S, S, octaves=2, ky=40, kx=40)[..., None]
     depth = np.clip((y - h0) / (1 - h0 + 1e-6), 0, 1)  # [S, 1, 1] 0 at the horizon, 1 in front
@@ -244,13 +330,25 @@ def _render(index: int, size: int, seed: int) -> np.ndarray:
     if gname == "field":  # rows of a field converge to the horizon
         stripes = np.sin(((x - 0.5) / (depth + 0.08)) * rng.uniform(40, 80))
         ground = ground * (1 + 0.08 * stripes * depth)
+    trees_here = np.zeros((S, S), bool)  # [S, S] pixels with any share of the treeline
     if p["treeline"] and not p["sea"]:
         top = land_top - rng.uniform(0.04, 0.12) * (0.4 + 0.6 * _fbm1d(rng, S, 4, 24))
         tmask = np.clip((y - top[None, :, None]) * aa, 0, 1)
-        trees = _jitter(rng, _GROUND_RGB["forest"], 0.04) * (0.8 + 0.4 * fine + 0.2 * tex)
-        img = _lerp(img, _lerp(trees * tint, hor, 0.15), tmask * (y < land_top[None, :, None]))
+        trees = hue["forest"] * (0.8 + 0.4 * fine + 0.2 * tex)
+        tmask = tmask * (y < land_top[None, :, None])
+        img = _lerp(img, _lerp(trees * tint, hor, 0.15), tmask)
+        labels[tmask[..., 0] > 0.5] = TREES
+        trees_here = tmask[..., 0] > 0.02
     gmask = np.clip((y - land_top[None, :, None]) * aa, 0, 1)
     img = _lerp(img, ground * tint, gmask)
+    labels[gmask[..., 0] > 0.5] = GROUND
+    # ambiguous: any pixel whose colour depends on a drawn hue, even by a share of its area
+    g = gmask[..., 0]  # [S, S]
+    ambiguous = trees_here & (g < 0.98)
+    if own is not None:
+        ambiguous |= g > 0.02
+    if p["water"] and not p["sea"]:
+        ambiguous |= np.broadcast_to(wmask[..., 0] > 0.5, (S, S)) & (g < 0.98)
 
     # 5. fog, then grain ------------------------------------------------------------------------
     if p["fog"] > 0:
@@ -259,7 +357,7 @@ def _render(index: int, size: int, seed: int) -> np.ndarray:
         img = _lerp(img, fog_col, np.clip(fog * (1 + 0.3 * tex), 0, 1))
     grain = np.random.default_rng([seed, index, 1]).standard_normal((S, S, 1), np.float32)
     img = img + 0.012 * grain
-    return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+    return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8), labels, ambiguous
 
 
 # ----------------------------------------------------------------------------------------------
@@ -270,7 +368,7 @@ def _render(index: int, size: int, seed: int) -> np.ndarray:
 def _chunk(args: tuple[int, int, int, int]) -> np.ndarray:
     start, stop, size, seed = args
     with _one_blas_thread():
-        return np.stack([_render(i, size, seed) for i in range(start, stop)])
+        return np.stack([_render(i, size, seed, None)[0] for i in range(start, stop)])
 
 
 def generate(
@@ -292,7 +390,7 @@ def generate(
     if workers <= 1 or n < 64:
         with _one_blas_thread():
             for k in range(n):
-                out[k] = _render(start + k, size, seed)
+                out[k] = _render(start + k, size, seed, None)[0]
                 bar.update(1)
     else:
         import multiprocessing as mp

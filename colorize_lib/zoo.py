@@ -32,8 +32,7 @@ from colorize_lib.runtime import Run
 
 CODE = ("color", "data", "synth", "models", "gan", "callbacks", "fitting", "zoo")
 UNET_RECIPE = {"learning_rate": 1e-3}
-GAN_RECIPE = {
-    "l1_weight": 100.0,
+GAN_RECIPE = {  # λ and the discriminator's warm-up come from the profile (run length)
     "g_learning_rate": 2e-4,
     "d_learning_rate": 2e-4,
     "label_smoothing": 0.0,
@@ -171,6 +170,8 @@ def gan_recipe(run: Run, split: data.Split, start: Trained) -> dict:
         "precision": run.precision,
         "data": split.key,
         "code": code_hash(),
+        "l1_weight": P.gan_l1_weight,
+        "d_warmup_epochs": P.gan_warmup_epochs,
         **GAN_RECIPE,
     }
 
@@ -198,6 +199,8 @@ def gan(
         samples=fitting.samples_from(val_ds) if samples else None,
         strategy=run.strategy,
         recipe={"key": key},
+        l1_weight=P.gan_l1_weight,
+        d_warmup_epochs=P.gan_warmup_epochs,
         **GAN_RECIPE,
     )
     record = {"epochs": history.history, "steps": history.steps, "reports": history.reports}

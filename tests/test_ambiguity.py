@@ -106,3 +106,23 @@ def test_ab_plane():
     a_grid, b_grid = np.meshgrid(grid, grid[::-1])  # row 0 is b = +110 (yellow up)
     np.testing.assert_allclose(lab[inside][:, 1], a_grid[inside], atol=1e-6)
     np.testing.assert_allclose(lab[inside][:, 2], b_grid[inside], atol=1e-6)
+
+
+def test_hedge_measures_chroma_where_ambiguous_and_elsewhere():
+    truth = np.zeros((2, 8, 8, 3), np.uint8)
+    truth[:, :4] = (40, 160, 40)  # green where the colour is ambiguous (top half)
+    truth[:, 4:] = (60, 90, 200)  # blue where context decides
+    ambiguous = np.zeros((2, 8, 8), bool)
+    ambiguous[:, :4] = True
+    hedged = truth.copy()
+    hedged[:, :4] = (100, 100, 100)  # a gray compromise where it cannot know
+    rows = ambiguity.hedge({"net": hedged, "truth again": truth}, truth, ambiguous)
+    assert [r["name"] for r in rows] == ["truth", "net", "truth again"]
+    assert rows[0]["ambiguous"] > 40 and rows[0]["decided"] > 40
+    assert rows[1]["ambiguous"] < 1 and rows[1]["amb_share"] < 0.02
+    assert rows[1]["det_share"] == pytest.approx(1.0)
+    assert rows[2]["amb_share"] == pytest.approx(1.0)
+    table = ambiguity.format_hedge(rows)
+    assert "net" in table and "(  1% of truth)" not in table.splitlines()[1]
+    assert np.isnan(ambiguity.chroma(truth, np.zeros((2, 8, 8), bool)))
+    assert ambiguity.chroma(hedged[:, :4]) < 1

@@ -505,3 +505,34 @@ def test_an_empty_slice_of_a_batch_gives_zero_losses_not_nan():
     assert float(gan.discriminator_loss(full, -full)) == pytest.approx(
         0.5 * 2 * float(tf.math.softplus(-3.0)), rel=1e-5
     )  # and a real batch still gives the mean
+
+
+def test_the_discriminator_warms_up_alone_then_both_train(tmp_path):
+    g, d = tiny_generator(), small_discriminator()
+    g0, d0 = _weights(g), _weights(d)  # batch norm's moving statistics included
+
+    class Snapshot(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:  # the end of the warm-up epoch
+                self.g, self.d = _weights(g), _weights(d)
+
+    snap = Snapshot()
+    history = fitting.train_gan(
+        g,
+        tiny_data(),
+        None,
+        1,
+        tmp_path,
+        discriminator=d,
+        d_warmup_epochs=1,
+        verbose=0,
+        extra=[snap],
+    )
+    assert len(history.history["d_loss"]) == 2, "one warm-up epoch, then one GAN epoch"
+    assert not any(not np.array_equal(a, b) for a, b in zip(g0, snap.g, strict=True)), (
+        "the generator (weights and batch-norm statistics) must not move while D warms up"
+    )
+    assert any(not np.array_equal(a, b) for a, b in zip(d0, snap.d, strict=True))
+    assert _changed(snap.g, g), "after the warm-up the generator trains"
+    assert g.trainable and all(layer.trainable for layer in g.layers)
+    assert fitting.read_state(tmp_path)["recipe"]["d_warmup_epochs"] == 1

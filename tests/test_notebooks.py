@@ -35,6 +35,12 @@ TF_LOG = re.compile(r"WARNING:tensorflow|retracing|^[EWIF]\d{4} \d\d:\d\d:\d\d",
 TF_LOG_KNOWN: dict[str, str] = {}  # page -> the log line it still prints, while a fix is pending
 
 
+def hedge_row(label: str) -> str:
+    """A line of ``ambiguity.format_hedge``'s table: chroma and share of the truth's, twice."""
+    share = r"[\d.]+ \(\s*\d+% of truth\)"
+    return rf"^{re.escape(label)}\s+{share}\s+{share}$"
+
+
 def row(label: str, numbers: int) -> str:
     """A line of a printed table: the row's label, then at least `numbers` numbers."""
     return rf"^\s*{re.escape(label)}(?:\s+{NUMBER}){{{numbers},}}\s*$"
@@ -67,7 +73,7 @@ SHOWS: dict[str, Shows] = {
         html=(r'<input[^>]*type="range"',),  # the gray/colour wipe
     ),
     "notebooks/02_ambiguous_colors": Shows(
-        figures=7,
+        figures=9,
         sliders=(("gray 8 (", "gray 136 (", "gray 248 ("), ("L = 10", "L = 50", "L = 90")),
         text=(
             r"^16,777,216 colours counted in [\d.]+ s$",
@@ -75,12 +81,23 @@ SHOWS: dict[str, Shows] = {
             *(rf"^pair {k}: RGB \(.*\) and \(.*\): both gray \d+, .*" for k in (1, 2, 3, 4)),
             r"^L in \[\d+, \d+\], a in \[-?\d+, -?\d+\], b in \[-?\d+, -?\d+\]$",
             r"^share of the ab square inside the gamut, L = 10\.\.90: \[.*\]$",
+            # the procedural landscapes' ambiguous elements: options with one gray
+            *(
+                rf"^{e} \({o}\): largest difference in L between them [\d.]+$"
+                for e, o in (
+                    ("meadow", "green, lavender"),
+                    ("forest", "summer, autumn"),
+                    ("lake", "blue, green, brown"),
+                )
+            ),
+            r"^of the \d+ landscapes above, \d+% have a meadow, forest or lake; \d+% of all their "
+            r"pixels are such places$",
             r"^FAIL: their gray levels differ.*",
             r"^PASS: both are gray level \d+.*",
         ),
     ),
     "notebooks/03_unet": Shows(
-        figures=3,  # the L1 / L2 guesses, the training samples, the loss curves
+        figures=4,  # the L1 / L2 guesses, the training samples, the loss curves, the hedge
         sliders=(("gray", "U-Net", "truth"), ("gray", "U-Net", "truth")),
         text=(
             r"^input  L_norm : \(\d+, \d+, \d+, 1\) .*",
@@ -103,6 +120,11 @@ SHOWS: dict[str, Shows] = {
             row("U-Net", 3),
             row("gray (no colour)", 3),
             row("mean colour", 3),
+            # the hedge: chroma where the colour is ambiguous and where context decides
+            r"^\s*chroma where ambiguous\s+chroma where context decides$",
+            *(hedge_row(name) for name in ("truth", "U-Net")),
+            r"^where context decides the U-Net keeps \d+% of the truth's chroma, where it cannot "
+            r"only \d+%: it hedges$",
             r"^usage: .*colorize.*",  # the command line's help
         ),
     ),
@@ -122,13 +144,17 @@ SHOWS: dict[str, Shows] = {
             r"^FAIL: with label_smoothing=0\.0 it gave .*halve it.*",  # exercise 2 as given
             r"^PASS: your loss equals gan\.discriminator_loss, .*",  # and its solution
             r"^epoch 1/\d+  .*d_loss [\d.e-]+  .*val_l1 [\d.e-]+  \(\d+ s\)$",  # one line an epoch
-            r"^GAN fine-tuning: \d+ epoch\(s\); last epoch: \{.*\}$",
+            r"^GAN fine-tuning: \d+ warm-up epoch\(s\) of the discriminator alone, then \d+ GAN "
+            r"epoch\(s\) with λ = [\d.]+; last epoch: \{.*\}$",
             r"^\d+ held-out pictures; colourfulness of the truth: [\d.]+$",
             r"^\s*PSNR dB\s+colourful\s+\|gap\| to truth$",
             row("gray", 3),
             row("U-Net", 3),
             row("GAN", 3),
             r"^the GAN (closed|widened) \d+% of the U-Net's colourfulness gap; PSNR [-+][\d.]+ dB$",
+            *(hedge_row(name) for name in ("truth", "U-Net", "GAN")),
+            r"^where the colour is ambiguous the GAN brought back -?\d+% of the chroma the "
+            r"U-Net's hedge had lost$",
             # the benchmark on real photos, read from benchmarks/results/bench_gan.json
             r"^measured .* on a \d+-core .* with: python benchmarks/bench_gan\.py.*$",
             r"^GAN: \d+ epochs, .* held-out photos .* \(\d+% closed\), PSNR from .* dB\)$",

@@ -50,7 +50,10 @@ def test_sky_above_ground_below_and_ambiguous_in_gray():
     grass = [
         i
         for i, p in enumerate(params)
-        if p["ground"] == "grass" and not p["water"] and p["fog"] < 0.3
+        if p["ground"] == "grass"
+        and p["choices"]["meadow"] == "green"
+        and not p["water"]
+        and p["fog"] < 0.3
     ]
     assert len(day) > 30 and len(grass) > 10, "the set mixes times of day and grounds"
     # context: a day sky is blue (b < 0) at the top, grass green (a < 0) at the bottom
@@ -70,6 +73,46 @@ def test_sky_above_ground_below_and_ambiguous_in_gray():
     assert times == set(synth.TIMES_OF_DAY)
 
 
+def test_ambiguous_elements_share_one_gray_and_nothing_else_changes():
+    # a day scene with a meadow, a treeline and a lake: each option repaints only its element
+    params = [synth.scene_params(i) for i in range(300)]
+    scene = next(
+        i
+        for i, p in enumerate(params)
+        if p["time"] == "day" and p["ground"] == "grass" and p["water"] and not p["sea"]
+    )
+    labels, ambiguous = synth.element_map(scene, 64)
+    assert labels.shape == ambiguous.shape == (64, 64)
+    assert {synth.GROUND, synth.WATER} <= set(np.unique(labels).tolist())
+    for element, options in synth.CHOICES.items():
+        pics = [synth.generate_one(scene, 64, choices={element: o}) for o in options]
+        lab = [color.rgb_to_lab_np(p) for p in pics]
+        changed = np.zeros((64, 64), bool)
+        for x in lab[1:]:
+            assert np.abs(x[..., 0] - lab[0][..., 0]).max() < 2.5, f"{element}: one gray"
+            changed |= np.hypot(*(x[..., 1:] - lab[0][..., 1:]).transpose(2, 0, 1)) > 10
+        assert changed.any(), f"{element}: the options differ in colour"
+        assert not (changed & ~ambiguous).any(), f"{element} changed pixels outside the map"
+    # the options are drawn, not fixed: all of them occur, and the default is one of them
+    drawn = {(e, p["choices"][e]) for p in params for e in synth.CHOICES}
+    assert drawn == {(e, o) for e, opts in synth.CHOICES.items() for o in opts}
+    default = synth.generate_one(scene, 64)
+    chosen = params[scene]["choices"]
+    np.testing.assert_array_equal(default, synth.generate_one(scene, 64, choices=chosen))
+    with pytest.raises(ValueError, match="unknown choice meadow='blue'"):
+        synth.generate_one(scene, 64, choices={"meadow": "blue"})
+
+
+def test_ambiguous_masks_follow_the_split_names():
+    masks = synth.ambiguous_masks(["synth:0:3", "synth:2:5"], 32)
+    np.testing.assert_array_equal(masks[0], synth.element_map(3, 32, 0)[1])
+    np.testing.assert_array_equal(masks[1], synth.element_map(5, 32, 2)[1])
+    share = synth.ambiguous_masks([f"synth:0:{i}" for i in range(100)], 32).mean()
+    assert 0.15 < share < 0.5, f"{share:.0%} of pixels ambiguous"
+    with pytest.raises(ValueError, match="not a procedural picture"):
+        synth.ambiguous_masks(["photos/lake.jpg"], 32)
+
+
 def test_cli_writes_pngs(tmp_path, capsys):
     out = tmp_path / "set"
     assert cli(["generate", "--n", "3", "--size", "24", "--seed", "2", "--out", str(out)]) == 0
@@ -79,3 +122,17 @@ def test_cli_writes_pngs(tmp_path, capsys):
     np.testing.assert_array_equal(first, synth.generate_one(0, 24, seed=2))
     assert "wrote 3 pictures" in capsys.readouterr().out
     assert cli(["generate", "--n", "0", "--out", str(out)]) == 2
+
+
+def test_the_seed_of_a_build_comes_from_the_environment(monkeypatch):
+    from colorize_lib import profiles
+
+    monkeypatch.delenv("COLORIZE_SEED", raising=False)
+    assert profiles.get_profile("tiny").seed == 0
+    monkeypatch.setenv("COLORIZE_SEED", "2")
+    P = profiles.get_profile("tiny")
+    assert P.seed == 2 and "seed 2" in P.describe()
+    assert profiles.PROFILES["tiny"].seed == 0, "the table itself is left alone"
+    monkeypatch.setenv("COLORIZE_SEED", "two")
+    with pytest.raises(ValueError, match="COLORIZE_SEED='two': give a whole number"):
+        profiles.get_profile("tiny")

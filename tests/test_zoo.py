@@ -46,7 +46,8 @@ def test_trains_once_then_reuses_and_retrains_on_request(run, split, capsys):
     assert not fresh.reused and fresh.key == first.key
 
     g = zoo.gan(run, split, first, samples=False)
-    assert not g.reused and len(g.history["steps"]["d_loss"]) == len(split.train) // 8
+    epochs = run.profile.gan_warmup_epochs + run.profile.gan_epochs  # warm-up, then the game
+    assert not g.reused and len(g.history["steps"]["d_loss"]) == len(split.train) // 8 * epochs
     assert zoo.gan(run, split, again).reused  # the same U-Net key: the same GAN
 
 
