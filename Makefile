@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PIP    := $(PY) -m pip --disable-pip-version-check -q
-EXTRAS ?= cpu,book,test,dev,kaggle
+EXTRAS ?= cpu,book,test,dev,kaggle,export
 # The book is built with the CPU profile by default; `make book COLORIZE_PROFILE=tiny` for a quick look.
 export COLORIZE_PROFILE ?= cpu
 
