@@ -157,10 +157,12 @@ def export(
     name: str | None = None,
     float16: bool = False,
     overwrite: bool = False,
+    model=None,
 ) -> Exported:
     """Export the ``.keras`` colorizer at ``model_path`` to ``out_dir/<name>.onnx`` + ``.json``.
 
-    ``name`` defaults to the model file's stem. Raises ``ExportError`` (a ``ValueError``) for a
+    ``name`` defaults to the model file's stem. ``model``: the file's model when the caller
+    has it loaded already (zoo's models: saves reading it again). Raises ``ExportError`` (a ``ValueError``) for a
     missing converter package or a refused output, and ``infer.load_model``'s errors for a file
     that is not a colorizer.
     """
@@ -170,7 +172,8 @@ def export(
     onnx_path, json_path = outputs(model_path, out_dir, name, overwrite)
     name = onnx_path.stem
     check_installed(float16)
-    model = infer.load_model(model_path)  # a GAN checkpoint gives its generator
+    if model is None:
+        model = infer.load_model(model_path)  # a GAN checkpoint gives its generator
     model = _as_float32(model)
     size = infer.working_size(model)
     with files.atomic_path(onnx_path) as tmp:

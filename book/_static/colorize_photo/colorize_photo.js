@@ -357,7 +357,11 @@
     }
 
     const input = $(".cyp-file");
-    input.addEventListener("change", () => input.files[0] && attempt(input.files[0]));
+    input.addEventListener("change", () => {
+      const file = input.files[0];
+      input.value = ""; // so that picking the same photo again colorizes it again
+      if (file) attempt(file);
+    });
     const drop = $(".cyp-drop");
     drop.addEventListener("dragover", (e) => {
       e.preventDefault();
