@@ -163,6 +163,9 @@ SHOWS: dict[str, Shows] = {
                 for label, name in (("U-Net", "unet"), ("GAN", "gan"))
             ),
             r"^page weight: [\d.]+ MB = runtime [\d.]+ MB \(onnxruntime-web, .*\) \+ models .*",
+            # the benchmark, read from benchmarks/results/browser.json
+            r"^measured on .* with: python benchmarks/bench_browser\.py.*$",
+            r"^GAN: a 2048x1536 photo in headless Chromium in [\d.]+ s the first time .* Lab units$",
         ),
         # the in-browser colorizer: its file input, the vendored runtime, the page's script
         html=(r'class="cyp-file"', r'src="\.\./_static/ort\.wasm\.min\.js"'),
