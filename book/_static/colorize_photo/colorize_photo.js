@@ -218,7 +218,7 @@
       return;
     }
     global.ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, rare offline
-    global.ort.env.wasm.wasmPaths = config.runtime;
+    global.ort.env.wasm.wasmPaths = new URL(config.runtime, document.baseURI).href;
 
     async function session(model) {
       if (!sessions[model.label]) {
