@@ -2,7 +2,7 @@
 
     python benchmarks/bench_browser.py [--unet U.keras --gan G.keras] [--size 64] [--encoder E]
 
-The page of chapter 6 (``export.page_html``, ``book/_static/colorize_photo/colorize_photo.js``,
+The page of chapter 6 (``webpage.page_html``, ``book/_static/colorize_photo/colorize_photo.js``,
 onnxruntime-web's WebAssembly) is served on 127.0.0.1 from a temporary folder, every other
 address blocked, and Debian's Chromium (playwright, ``executable_path``) colorizes one 2048x1536
 photo (a procedural landscape, enlarged) with the U-Net and the GAN: the first time, which loads
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from PIL import Image
 
-    from colorize_lib import color, export, files, infer, models, pictures, runtime, synth
+    from colorize_lib import color, export, files, infer, models, pictures, runtime, synth, webpage
 
     runtime.setup(precision="float32")
     work = Path(tempfile.mkdtemp(prefix="bench_browser-"))
@@ -158,13 +158,13 @@ def main(argv: list[str] | None = None) -> int:
                              float16=True)
         for label, path in paths.items()
     }  # fmt: skip
-    for name in (*export.RUNTIME_FILES, export.PAGE_SCRIPT):
-        folder = STATIC / ("colorize_photo" if name == export.PAGE_SCRIPT else "ort")
+    for name in (*webpage.RUNTIME_FILES, webpage.PAGE_SCRIPT):
+        folder = STATIC / ("colorize_photo" if name == webpage.PAGE_SCRIPT else "ort")
         shutil.copy(folder / name, site / name)
-    page = f"<!doctype html><meta charset=utf-8><body>{export.page_html(exported, './')}</body>"
+    page = f"<!doctype html><meta charset=utf-8><body>{webpage.page_html(exported, './')}</body>"
     (site / "index.html").write_text(page)
-    runtime_bytes = sum((site / n).stat().st_size for n in export.RUNTIME_FILES)
-    page_bytes = (site / export.PAGE_SCRIPT).stat().st_size
+    runtime_bytes = sum((site / n).stat().st_size for n in webpage.RUNTIME_FILES)
+    page_bytes = (site / webpage.PAGE_SCRIPT).stat().st_size
     model_bytes = sum(e.info["bytes"] for e in exported.values())
 
     big = pictures.resize(synth.generate_one(0, 512, seed=0), 2048, 1536, "bicubic")

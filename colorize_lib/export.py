@@ -161,10 +161,10 @@ def export(
 ) -> Exported:
     """Export the ``.keras`` colorizer at ``model_path`` to ``out_dir/<name>.onnx`` + ``.json``.
 
-    ``name`` defaults to the model file's stem. ``model``: the file's model when the caller
-    has it loaded already (zoo's models: saves reading it again). Raises ``ExportError`` (a ``ValueError``) for a
-    missing converter package or a refused output, and ``infer.load_model``'s errors for a file
-    that is not a colorizer.
+    ``name`` defaults to the model file's stem. ``model``: the file's model when the caller has
+    it loaded already (zoo's models: saves reading it again). Raises ``ExportError`` (a
+    ``ValueError``) for a missing converter package or a refused output, and
+    ``infer.load_model``'s errors for a file that is not a colorizer.
     """
     from colorize_lib import infer
 
@@ -213,77 +213,4 @@ def describe(exported: Exported) -> str:
         f"{exported.onnx.name}: {info['bytes'] / 1e6:.2f} MB "
         f"({'float16' if info['float16'] else 'float32'} weights, "
         f"{info['working_size']}x{info['working_size']}{agree})"
-    )
-
-
-# The runtime's files and the page's script, as the book serves them (_config.yml lists them).
-RUNTIME_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
-PAGE_SCRIPT = "colorize_photo.js"
-
-_PAGE = """
-<div id="{uid}" class="colorize-photo" style="font:14px sans-serif;max-width:820px;">
-<style>
-#{uid} .cyp-drop {{border:2px dashed #999;border-radius:6px;padding:18px;text-align:center;}}
-#{uid} .cyp-drop.cyp-over {{background:#eef;}}
-#{uid} .cyp-error {{color:#b00;font-weight:bold;}}
-#{uid} .cyp-views {{display:flex;gap:6px;}}
-#{uid} figure {{margin:0;flex:1;text-align:center;}}
-#{uid} canvas {{width:100%;height:auto;display:block;}}
-#{uid} .cyp-wipe {{position:relative;line-height:0;margin-top:10px;}}
-#{uid} .cyp-wipe-before {{position:absolute;top:0;left:0;clip-path:inset(0 50% 0 0);}}
-</style>
-<div class="cyp-drop">Drop a photo here, or choose one:
-  <input class="cyp-file" type="file" accept="image/*" aria-label="photo to colorize"></div>
-<p class="cyp-status" role="status">This needs JavaScript (the published book, not a kernel).</p>
-<div class="cyp-results" hidden>
-  <div class="cyp-views"></div>
-  <div class="cyp-wipe"><canvas class="cyp-wipe-after"></canvas>
-    <canvas class="cyp-wipe-before"></canvas></div>
-  <input class="cyp-range" type="range" min="0" max="100" value="50" aria-label="wipe"
-         style="width:100%;margin:4px 0;">
-  <div style="display:flex;justify-content:space-between;">
-    <label>&larr; <select class="cyp-pick-before">{before}</select></label>
-    <label><select class="cyp-pick-after">{after}</select> &rarr;</label></div>
-  <p class="cyp-downloads"></p>
-</div>
-<script src="{static}{runtime}"></script>
-<script src="{static}{script}"></script>
-<script>ColorizePhoto.mount("{uid}", {config});</script>
-</div>
-"""
-
-
-def page_html(exported: dict[str, Exported], static: str = "../_static/", uid: str = "cyp") -> str:
-    """The in-browser colorizer's HTML for ``{label: Exported}`` whose files the book serves
-    under ``static`` + ``models/`` (gray / models / original, a wipe, downloads)."""
-    import html
-    import json
-
-    models = [
-        {
-            "label": label,
-            "url": f"{static}models/{e.onnx.name}",
-            "size": e.info["working_size"],
-            "input": e.info["input"],
-            "output": e.info["output"],
-            "scales": {"L": e.info["L_scale"], "ab": e.info["ab_scale"]},
-        }
-        for label, e in exported.items()
-    ]
-    views = ["gray", *exported, "original"]
-
-    def options(chosen: str) -> str:
-        return "".join(
-            f"<option{' selected' if v == chosen else ''}>{html.escape(v)}</option>" for v in views
-        )
-
-    config = json.dumps({"models": models, "runtime": static})
-    return _PAGE.format(
-        uid=uid,
-        static=static,
-        runtime=RUNTIME_FILES[0],
-        script=PAGE_SCRIPT,
-        config=config,
-        before=options("gray"),
-        after=options(views[-2]),
     )
