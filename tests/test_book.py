@@ -382,12 +382,17 @@ def test_colorize_your_photo_in_the_browser_as_python_does(book_build, server, b
     Image.fromarray(photo).save(tmp_path / "photo.png")
     (tmp_path / "notes.txt").write_text("not a picture")
 
+    models = book_build.html / "_static" / "models"
     tab = _OfflinePage(browser)
     page = tab.page
     try:
         tab.open(f"{server}/{PHOTO_PAGE}.html")
         root = page.wait_for_selector(".colorize-photo[data-state=ready]", timeout=30_000)
         page.set_input_files(".colorize-photo .cyp-file", str(tmp_path / "photo.png"))
+        in_python = {  # while the browser works: the same photo through infer.colorize
+            label: infer.colorize(_keras_model(book_build, models / f"{name}.json"), photo)
+            for label, name in (("U-Net", "unet"), ("GAN", "gan"))
+        }
         page.wait_for_selector(".colorize-photo:is([data-state=done], [data-state=error])")
         status = root.query_selector(".cyp-status").inner_text()
         assert root.get_attribute("data-state") == "done", status
@@ -411,12 +416,10 @@ def test_colorize_your_photo_in_the_browser_as_python_does(book_build, server, b
 
     assert np.array_equal(pixels(views["original"]), photo)
     lab_python = {}
-    for label, name in (("U-Net", "unet"), ("GAN", "gan")):
-        model = _keras_model(book_build, book_build.html / "_static" / "models" / f"{name}.json")
-        in_python = infer.colorize(model, photo)
+    for label, python_rgb in in_python.items():
         in_browser = pixels(views[label])
         assert in_browser.shape == photo.shape
-        lab_b, lab_p = color.rgb_to_lab_np(in_browser), color.rgb_to_lab_np(in_python)
+        lab_b, lab_p = color.rgb_to_lab_np(in_browser), color.rgb_to_lab_np(python_rgb)
         ab_diff = float(np.linalg.norm(lab_b[..., 1:] - lab_p[..., 1:], axis=-1).mean())
         L_diff = float(np.abs(lab_b[..., 0] - lab_p[..., 0]).mean())
         print(f"\n{label}: browser vs infer.colorize, mean ab {ab_diff:.3f}, mean L {L_diff:.3f}")
