@@ -428,3 +428,52 @@ def test_colorize_your_photo_in_the_browser_as_python_does(book_build, server, b
     gray = color.rgb_to_lab_np(pixels(views["gray"]))
     assert np.abs(gray[..., 1:]).max() < 1.5  # gray is gray, with the photo's L
     assert np.abs(gray[..., 0] - lab_python["U-Net"][..., 0]).mean() < 0.5
+
+
+_MATH_JS = """
+async ({rgba, ab, w, h, s}) => {
+  const M = window.ColorizeMath;
+  const abNorm = Float32Array.from(ab, (v) => v / 110);
+  const out = await M.colorize(Uint8Array.from(rgba), w, h, s, async () => abNorm);
+  const small = M.resize(M.lightness(Uint8Array.from(rgba), w * h), w, h, s, s, "lanczos");
+  return {rgba: Array.from(out.rgba), L: Array.from(out.L), small: Array.from(small)};
+}
+"""
+
+
+@pytest.mark.browser
+def test_the_pages_colour_maths_is_pythons(browser):
+    """The page's JavaScript (colorize_photo.js) around the network gives infer.colorize's
+    numbers: L, Pillow's Lanczos shrink, bicubic enlargement and the gamut rule, on random
+    colours and random ab, most of them outside sRGB."""
+    from colorize_lib import infer, pictures
+
+    rng = np.random.default_rng(0)
+    h, w, s = 37, 53, 16
+    rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    ab_small = rng.uniform(-100, 100, (s, s, 2)).astype(np.float32)
+    rgba = np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1)
+    page = browser.new_page()
+    try:
+        page.add_script_tag(
+            path=str(ROOT / "book" / "_static" / "colorize_photo" / "colorize_photo.js")
+        )
+        got = page.evaluate(
+            _MATH_JS,
+            {
+                "rgba": rgba.ravel().tolist(),
+                "ab": ab_small.ravel().tolist(),
+                "w": w,
+                "h": h,
+                "s": s,
+            },
+        )
+    finally:
+        page.close()
+    L = infer.lightness(rgb)
+    np.testing.assert_allclose(np.reshape(got["L"], (h, w)), L, atol=1e-4)
+    small = pictures.resize(L, s, s, "lanczos")
+    np.testing.assert_allclose(np.reshape(got["small"], (s, s)), small, atol=1e-4)
+    want = infer._recombine(L, ab_small)  # [h, w, 3] uint8: enlarge ab, keep L, gamut rule
+    diff = np.abs(np.reshape(got["rgba"], (h, w, 4))[..., :3] - want.astype(int))
+    assert diff.max() <= 1 and (diff > 0).mean() < 0.01, f"{(diff > 0).sum()} values differ"
