@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PIP    := $(PY) -m pip --disable-pip-version-check -q
-EXTRAS ?= cpu,book,test,dev,kaggle
+EXTRAS ?= cpu,book,test,dev,kaggle,export
 # The book is built with the CPU profile by default; `make book COLORIZE_PROFILE=tiny` for a quick look.
 export COLORIZE_PROFILE ?= cpu
 
@@ -61,13 +61,14 @@ strip: setup
 	$(VENV)/bin/nbstripout notebooks/*.ipynb book/*.ipynb
 
 # Speed and memory figures (minutes on a CPU); results go to benchmarks/results/*.json.
-bench: setup
+bench: setup browser
 	$(PY) benchmarks/bench_color.py
 	$(PY) benchmarks/bench_data.py
 	$(PY) benchmarks/bench_unet.py
 	$(PY) benchmarks/bench_gan.py --skip-quality
 	$(PY) benchmarks/bench_infer.py
 	$(PY) benchmarks/bench_reliability.py
+	$(PY) benchmarks/bench_browser.py
 
 # Quality on real photos (trains with the command line; about an hour on 2 cores).
 PHOTOS ?= ../shared/landscapes-128
@@ -78,4 +79,5 @@ bench-quality: setup
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache $(VENV) .jupyter_cache
+	rm -f book/_static/exported/models/*.onnx book/_static/exported/models/*.json
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -369,6 +369,35 @@ def run_colorize(args) -> int:
     return 0
 
 
+def add_export(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Export a trained model (from 'train' or 'train-gan') for a web page: OUT/NAME.onnx "
+        "plus OUT/NAME.json (working size, input/output names, scaling, sizes)."
+    )
+    p.add_argument("--model", required=True, help="the trained model (.keras)")
+    p.add_argument("--out", required=True, help="folder for NAME.onnx and NAME.json")
+    p.add_argument("--name", default=None, help="file name without suffix (default: the model's)")
+    p.add_argument("--float16", action="store_true", help="store the weights in half precision")
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+
+
+def run_export(args) -> int:
+    from colorize_lib import export
+
+    try:
+        export.outputs(args.model, args.out, args.name, args.overwrite)  # before TensorFlow
+        export.check_installed(args.float16)
+        from colorize_lib import runtime
+
+        runtime.setup(precision="float32")
+        done = export.export(args.model, args.out, args.name, args.float16, args.overwrite)
+    except (ValueError, FileNotFoundError) as err:  # ExportError is a ValueError
+        print(f"error: {err}")
+        return 2
+    print(f"wrote {export.describe(done)} and {done.json.name} to {args.out}/")
+    return 0
+
+
 # command -> (one-line help, add its options, run it)
 COMMANDS = {
     "train": ("train the U-Net colorizer on a folder or a named source", add_train, run_train),
@@ -383,6 +412,7 @@ COMMANDS = {
         run_colorize,
     ),
     "generate": ("write procedural landscape pictures to a folder", add_generate, run_generate),
+    "export": ("export a trained model to ONNX for a web page", add_export, run_export),
 }
 
 

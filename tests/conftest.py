@@ -41,6 +41,7 @@ class BookBuild:
     executed: Path  # the notebooks as executed: <out>/_build/jupyter_execute/<page>.ipynb
     log: str  # stdout + stderr of the build (also in <out>/build.log)
     seconds: float
+    cache: Path  # the build's model cache (COLORIZE_CACHE): chapters 3 and 4's .keras files
 
     def notebook(self, page: str) -> Path:
         """The executed copy of a page of _toc.yml, e.g. "notebooks/01_grayscale"."""
@@ -56,11 +57,12 @@ def book_build(tmp_path_factory) -> BookBuild:
     repository's root goes first on PYTHONPATH, which kernels inherit.
     """
     out = tmp_path_factory.mktemp("book")
+    cache = tmp_path_factory.mktemp("book-cache")
     pythonpath = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env = {
         **os.environ,
         "COLORIZE_PROFILE": "tiny",
-        "COLORIZE_CACHE": str(tmp_path_factory.mktemp("book-cache")),
+        "COLORIZE_CACHE": str(cache),
         "TF_CPP_MIN_LOG_LEVEL": "3",  # as `make book`
         "PYTHONPATH": os.pathsep.join(dict.fromkeys(pythonpath)),
     }
@@ -88,7 +90,7 @@ def book_build(tmp_path_factory) -> BookBuild:
     assert (html / "index.html").exists(), log[-3000:]
     executed = out / "_build" / EXECUTED_FOLDER
     assert executed.is_dir(), f"no executed notebooks in {executed}:\n{log[-3000:]}"
-    return BookBuild(html=html, executed=executed, log=log, seconds=seconds)
+    return BookBuild(html=html, executed=executed, log=log, seconds=seconds, cache=cache)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
 import pytest
 import yaml
 
@@ -347,3 +349,131 @@ def test_slider_changes_the_picture_offline(page_name, book, server, browser):
     finally:
         tab.close()
     tab.check(page_name)
+
+
+PHOTO_PAGE = "notebooks/06_colorize_your_photo"
+# The page's canvases as PNG data URIs: {view: data URI} (gray, U-Net, GAN, original).
+_VIEWS_JS = """
+(root) => Object.fromEntries(Array.from(root.querySelectorAll('canvas[data-view]'),
+                                        c => [c.dataset.view, c.toDataURL('image/png')]))
+"""
+
+
+def _keras_model(book_build, json_file: Path):
+    """The .keras file of the build's cache that the page's model was exported from."""
+    from colorize_lib import files, infer
+
+    want = json.loads(json_file.read_text())["keras_sha256"]
+    found = [p for p in book_build.cache.rglob("model.keras") if files.sha256(p) == want]
+    assert found, f"no model in {book_build.cache} has the sha256 of {json_file.name}"
+    return infer.load_model(found[0])
+
+
+@pytest.mark.browser
+def test_colorize_your_photo_in_the_browser_as_python_does(book_build, server, browser, tmp_path):
+    """The page colorizes a photo offline with both models as infer.colorize does (mean ab
+    difference under 2 Lab units), offers the results for download, and explains a file that
+    is not a picture."""
+    from PIL import Image
+
+    from colorize_lib import color, infer, synth
+
+    photo = synth.generate_one(3, 256, seed=0)[40:190, :240]  # 240x150: not square
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    (tmp_path / "notes.txt").write_text("not a picture")
+
+    models = book_build.html / "_static" / "models"
+    tab = _OfflinePage(browser)
+    page = tab.page
+    try:
+        tab.open(f"{server}/{PHOTO_PAGE}.html")
+        root = page.wait_for_selector(".colorize-photo[data-state=ready]", timeout=30_000)
+        page.set_input_files(".colorize-photo .cyp-file", str(tmp_path / "photo.png"))
+        in_python = {  # while the browser works: the same photo through infer.colorize
+            label: infer.colorize(_keras_model(book_build, models / f"{name}.json"), photo)
+            for label, name in (("U-Net", "unet"), ("GAN", "gan"))
+        }
+        page.wait_for_selector(".colorize-photo:is([data-state=done], [data-state=error])")
+        status = root.query_selector(".cyp-status").inner_text()
+        assert root.get_attribute("data-state") == "done", status
+        views = page.evaluate(_VIEWS_JS, root)
+        page.wait_for_function(
+            "document.querySelectorAll('.cyp-downloads a[download]').length == 2"
+        )
+        links = [a.get_attribute("href") for a in root.query_selector_all(".cyp-downloads a")]
+        page.set_input_files(".colorize-photo .cyp-file", str(tmp_path / "notes.txt"))
+        page.wait_for_selector(".colorize-photo[data-state=error]")
+        refusal = root.query_selector(".cyp-status").inner_text()
+    finally:
+        tab.close()
+    tab.check(PHOTO_PAGE)
+    assert all(link.startswith("blob:") for link in links), links
+    assert "notes.txt is not a picture" in refusal, refusal
+
+    def pixels(uri: str) -> np.ndarray:
+        raw = base64.b64decode(uri.split(",", 1)[1])
+        return np.asarray(Image.open(io.BytesIO(raw)).convert("RGB"))
+
+    assert np.array_equal(pixels(views["original"]), photo)
+    lab_python = {}
+    for label, python_rgb in in_python.items():
+        in_browser = pixels(views[label])
+        assert in_browser.shape == photo.shape
+        lab_b, lab_p = color.rgb_to_lab_np(in_browser), color.rgb_to_lab_np(python_rgb)
+        ab_diff = float(np.linalg.norm(lab_b[..., 1:] - lab_p[..., 1:], axis=-1).mean())
+        L_diff = float(np.abs(lab_b[..., 0] - lab_p[..., 0]).mean())
+        print(f"\n{label}: browser vs infer.colorize, mean ab {ab_diff:.3f}, mean L {L_diff:.3f}")
+        assert ab_diff < 2.0, f"{label}: the page's colours differ from Python's by {ab_diff:.2f}"
+        lab_python[label] = lab_p
+    gray = color.rgb_to_lab_np(pixels(views["gray"]))
+    assert np.abs(gray[..., 1:]).max() < 1.5  # gray is gray, with the photo's L
+    assert np.abs(gray[..., 0] - lab_python["U-Net"][..., 0]).mean() < 0.5
+
+
+_MATH_JS = """
+async ({rgba, ab, w, h, s}) => {
+  const M = window.ColorizeMath;
+  const abNorm = Float32Array.from(ab, (v) => v / 110);
+  const out = await M.colorize(Uint8Array.from(rgba), w, h, s, async () => abNorm);
+  const small = M.resize(M.lightness(Uint8Array.from(rgba), w * h), w, h, s, s, "lanczos");
+  return {rgba: Array.from(out.rgba), L: Array.from(out.L), small: Array.from(small)};
+}
+"""
+
+
+@pytest.mark.browser
+def test_the_pages_colour_maths_is_pythons(browser):
+    """The page's JavaScript (colorize_photo.js) around the network gives infer.colorize's
+    numbers: L, Pillow's Lanczos shrink, bicubic enlargement and the gamut rule, on random
+    colours and random ab, most of them outside sRGB."""
+    from colorize_lib import infer, pictures
+
+    rng = np.random.default_rng(0)
+    h, w, s = 37, 53, 16
+    rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    ab_small = rng.uniform(-100, 100, (s, s, 2)).astype(np.float32)
+    rgba = np.concatenate([rgb, np.full((h, w, 1), 255, np.uint8)], axis=-1)
+    page = browser.new_page()
+    try:
+        page.add_script_tag(
+            path=str(ROOT / "book" / "_static" / "colorize_photo" / "colorize_photo.js")
+        )
+        got = page.evaluate(
+            _MATH_JS,
+            {
+                "rgba": rgba.ravel().tolist(),
+                "ab": ab_small.ravel().tolist(),
+                "w": w,
+                "h": h,
+                "s": s,
+            },
+        )
+    finally:
+        page.close()
+    L = infer.lightness(rgb)
+    np.testing.assert_allclose(np.reshape(got["L"], (h, w)), L, atol=1e-4)
+    small = pictures.resize(L, s, s, "lanczos")
+    np.testing.assert_allclose(np.reshape(got["small"], (s, s)), small, atol=1e-4)
+    want = infer._recombine(L, ab_small)  # [h, w, 3] uint8: enlarge ab, keep L, gamut rule
+    diff = np.abs(np.reshape(got["rgba"], (h, w, 4))[..., :3] - want.astype(int))
+    assert diff.max() <= 1 and (diff > 0).mean() < 0.01, f"{(diff > 0).sum()} values differ"

@@ -181,6 +181,21 @@ SHOWS: dict[str, Shows] = {
         ),
         html=(r"Which one is the real photo\?", r'alt="pair 1, left picture"'),  # the quiz
     ),
+    "notebooks/06_colorize_your_photo": Shows(
+        text=(
+            *(
+                rf"^{label}: {name}\.onnx: [\d.]+ MB \(float16 weights, \d+x\d+, "
+                r"max \|ONNX - Keras\| [\d.e+-]+ Lab units\)$"
+                for label, name in (("U-Net", "unet"), ("GAN", "gan"))
+            ),
+            r"^page weight: [\d.]+ MB = runtime [\d.]+ MB \(onnxruntime-web, .*\) \+ models .*",
+            # the benchmark, read from benchmarks/results/browser.json
+            r"^measured on .* with: python benchmarks/bench_browser\.py.*$",
+            r"^GAN: a 2048x1536 photo in headless Chromium in [\d.]+ s the first time .* Lab units$",
+        ),
+        # the in-browser colorizer: its file input, the vendored runtime, the page's script
+        html=(r'class="cyp-file"', r'src="\.\./_static/ort\.wasm\.min\.js"'),
+    ),
     # in a clone, as in the book build, the results table (outside one a line: test_colab.py)
     "book/benchmarks": Shows(html=(r"<table",)),
 }

@@ -1,0 +1,386 @@
+/* "Colorize your own photo": the book's U-Net and GAN run in the reader's browser.
+ *
+ * The same steps as colorize_lib/infer.py (`infer.colorize`), with the same numbers:
+ *   1. L of the photo at full resolution (color.py: sRGB -> linear -> Y -> L, D65);
+ *   2. L shrunk to the network's working size with Pillow's Lanczos filter (pictures.resize);
+ *   3. the network (ONNX, run by onnxruntime-web in WebAssembly) predicts ab_norm; ab = 110 ab_norm;
+ *   4. ab enlarged to the photo's size with Pillow's bicubic filter, next to the photo's own L;
+ *   5. Lab -> sRGB with the book's gamut rule (color.lab_to_rgb_keep_L): a colour sRGB cannot
+ *      show loses saturation (10 halvings of a bisection), never lightness.
+ * Nothing leaves the page: the photo is read with createImageBitmap and never uploaded.
+ *
+ * `ColorizeMath` holds the arithmetic (no DOM; Node can load this file to test it) and
+ * `ColorizePhoto.mount(id, config)` the page's interface. MIT, as the project.
+ */
+(function (global) {
+  "use strict";
+
+  // ---- color.py's constants ------------------------------------------------------------------
+  const XYZ_FROM_RGB = [
+    [0.412453, 0.35758, 0.180423],
+    [0.212671, 0.71516, 0.072169],
+    [0.019334, 0.119193, 0.950227],
+  ];
+  const RGB_FROM_XYZ = invert3(XYZ_FROM_RGB);
+  const WHITE = [0.95047, 1.0, 1.08883];
+  const LAB_EPS = 0.008856;
+  const LAB_KAPPA = 7.787;
+  const LAB_DELTA = 0.2068966;
+
+  function invert3(m) {
+    const [a, b, c] = m[0], [d, e, f] = m[1], [g, h, i] = m[2];
+    const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+    const det = a * A + b * B + c * C;
+    return [
+      [A / det, -(b * i - c * h) / det, (b * f - c * e) / det],
+      [B / det, (a * i - c * g) / det, -(a * f - c * d) / det],
+      [C / det, -(a * h - b * g) / det, (a * e - b * d) / det],
+    ];
+  }
+
+  const srgbToLinear = (c) => (c > 0.04045 ? Math.pow((c + 0.055) / 1.055, 2.4) : c / 12.92);
+  const linearToSrgb = (c) =>
+    c > 0.0031308 ? 1.055 * Math.pow(c, 1 / 2.4) - 0.055 : 12.92 * c;
+  const labF = (t) => (t > LAB_EPS ? Math.cbrt(t) : LAB_KAPPA * t + 16 / 116);
+  const labFInv = (t) => (t > LAB_DELTA ? t * t * t : (t - 16 / 116) / LAB_KAPPA);
+
+  /** L in [0, 100] of RGBA bytes (infer.lightness): Float32Array [H*W]. */
+  function lightness(rgba, n) {
+    const lut = new Float64Array(256);
+    for (let v = 0; v < 256; v++) lut[v] = srgbToLinear(v / 255);
+    const [wr, wg, wb] = XYZ_FROM_RGB[1];
+    const L = new Float32Array(n);
+    for (let p = 0, q = 0; p < n; p++, q += 4) {
+      const y = lut[rgba[q]] * wr + lut[rgba[q + 1]] * wg + lut[rgba[q + 2]] * wb;
+      L[p] = 116 * labF(y) - 16;
+    }
+    return L;
+  }
+
+  // ---- Pillow's resampling of float ("F") pictures, as pictures.resize uses it -------------------
+  const FILTERS = {
+    lanczos: {
+      support: 3,
+      f(x) {
+        if (!(x >= -3 && x < 3)) return 0;
+        return sinc(x) * sinc(x / 3);
+      },
+    },
+    bicubic: {
+      support: 2,
+      f(x) {
+        const a = -0.5;
+        if (x < 0) x = -x;
+        if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+        if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+        return 0;
+      },
+    },
+  };
+  function sinc(x) {
+    if (x === 0) return 1;
+    x *= Math.PI;
+    return Math.sin(x) / x;
+  }
+
+  /** Pillow's precompute_coeffs (Resample.c): for each output pixel, its first input and weights. */
+  function coefficients(inSize, outSize, filter) {
+    const scale = inSize / outSize;
+    const filterscale = Math.max(scale, 1);
+    const support = filter.support * filterscale;
+    const out = [];
+    for (let xx = 0; xx < outSize; xx++) {
+      const center = (xx + 0.5) * scale;
+      const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
+      const xmax = Math.min(Math.trunc(center + support + 0.5), inSize);
+      const k = new Float64Array(xmax - xmin);
+      let ww = 0;
+      for (let x = 0; x < k.length; x++) {
+        k[x] = filter.f((x + xmin - center + 0.5) / filterscale);
+        ww += k[x];
+      }
+      if (ww !== 0) for (let x = 0; x < k.length; x++) k[x] /= ww;
+      out.push([xmin, k]);
+    }
+    return out;
+  }
+
+  /** A float plane [h*w] resized to [outH*outW] (horizontal pass, then vertical, as Pillow). */
+  function resize(src, w, h, outW, outH, method) {
+    const filter = FILTERS[method];
+    let plane = src, width = w;
+    if (outW !== w) {
+      const cs = coefficients(w, outW, filter);
+      const tmp = new Float32Array(outW * h);
+      for (let y = 0; y < h; y++) {
+        const row = y * w;
+        for (let xx = 0; xx < outW; xx++) {
+          const [xmin, k] = cs[xx];
+          let ss = 0;
+          for (let x = 0; x < k.length; x++) ss += src[row + xmin + x] * k[x];
+          tmp[y * outW + xx] = ss;
+        }
+      }
+      plane = tmp;
+      width = outW;
+    }
+    if (outH === h) return plane === src ? Float32Array.from(src) : plane;
+    const cs = coefficients(h, outH, filter);
+    const out = new Float32Array(outW * outH);
+    for (let yy = 0; yy < outH; yy++) {
+      const [ymin, k] = cs[yy];
+      for (let x = 0; x < width; x++) {
+        let ss = 0;
+        for (let y = 0; y < k.length; y++) ss += plane[(ymin + y) * width + x] * k[y];
+        out[yy * outW + x] = ss;
+      }
+    }
+    return out;
+  }
+
+  // ---- Lab -> sRGB with the book's gamut rule (color.lab_to_rgb_keep_L) ---------------------------
+  const lin = new Float64Array(3);
+
+  /** Linear RGB of (L, a, b) into `lin`; true when it is a real sRGB colour (color._fits). */
+  function labToLinear(L, a, b, tol) {
+    const fy = (L + 16) / 116;
+    const fzRaw = fy - b / 200;
+    const X = labFInv(fy + a / 500) * WHITE[0];
+    const Y = labFInv(fy) * WHITE[1];
+    const Z = labFInv(Math.max(fzRaw, 0)) * WHITE[2];
+    let ok = fzRaw >= 0;
+    for (let i = 0; i < 3; i++) {
+      const m = RGB_FROM_XYZ[i];
+      lin[i] = m[0] * X + m[1] * Y + m[2] * Z;
+      ok = ok && lin[i] >= -tol && lin[i] <= 1 + tol;
+    }
+    return ok;
+  }
+
+  /** Full-size L [H*W] and ab planes [H*W] -> RGBA bytes (alpha 255), keeping L. */
+  function labToRgba(L, A, B, n, steps = 10, tol = 1e-4) {
+    const out = new Uint8ClampedArray(n * 4);
+    for (let p = 0, q = 0; p < n; p++, q += 4) {
+      const l = L[p], a = A ? A[p] : 0, b = B ? B[p] : 0;
+      if (!labToLinear(l, a, b, tol)) {
+        let lo = 0, hi = 1;
+        for (let s = 0; s < steps; s++) {
+          const mid = (lo + hi) / 2;
+          if (labToLinear(l, mid * a, mid * b, tol)) lo = mid;
+          else hi = mid;
+        }
+        labToLinear(l, lo * a, lo * b, tol);
+      }
+      for (let i = 0; i < 3; i++) {
+        const c = Math.min(Math.max(lin[i], 0), 1);
+        out[q + i] = Math.round(linearToSrgb(c) * 255);
+      }
+      out[q + 3] = 255;
+    }
+    return out;
+  }
+
+  /** infer.colorize's steps around the network: `predict(L_norm [s*s]) -> ab_norm [s*s*2]`. */
+  async function colorize(rgba, w, h, size, predict, scales = { L: 50, ab: 110 }) {
+    const L = lightness(rgba, w * h);
+    const small = resize(L, w, h, size, size, "lanczos");
+    const Lnorm = small.map((v) => v / scales.L - 1);
+    const abNorm = await predict(Lnorm);
+    const a = new Float32Array(size * size), b = new Float32Array(size * size);
+    for (let p = 0; p < size * size; p++) {
+      a[p] = abNorm[2 * p] * scales.ab;
+      b[p] = abNorm[2 * p + 1] * scales.ab;
+    }
+    const A = resize(a, size, size, w, h, "bicubic");
+    const B = resize(b, size, size, w, h, "bicubic");
+    return { rgba: labToRgba(L, A, B, w * h), L };
+  }
+
+  const ColorizeMath = { lightness, resize, labToRgba, colorize, RGB_FROM_XYZ };
+
+  // ---- The page --------------------------------------------------------------------------------
+  const VIEWS = ["gray", "U-Net", "GAN", "original"];
+  const now = () => performance.now() / 1000;
+  const tick = () => new Promise((r) => setTimeout(r, 0)); // let the status line paint
+
+  function mount(id, config) {
+    const root = document.getElementById(id);
+    const $ = (sel) => root.querySelector(sel);
+    const status = $(".cyp-status");
+    const sessions = {};
+    const say = (text, error = false) => {
+      status.textContent = text;
+      status.classList.toggle("cyp-error", error);
+    };
+    if (typeof global.ort === "undefined") {
+      say("The in-browser runtime (ort.wasm.min.js) did not load: the page cannot colorize.", true);
+      root.dataset.state = "error";
+      return;
+    }
+    global.ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, rare offline
+    global.ort.env.wasm.wasmPaths = new URL(config.runtime, document.baseURI).href;
+
+    async function session(model) {
+      if (!sessions[model.label]) {
+        sessions[model.label] = global.ort.InferenceSession.create(model.url, {
+          executionProviders: ["wasm"],
+        });
+      }
+      return sessions[model.label];
+    }
+
+    async function decode(file) {
+      try {
+        return await createImageBitmap(file, {
+          colorSpaceConversion: "none", // the file's own values, as Pillow reads them
+          imageOrientation: "from-image", // EXIF orientation, as pictures.read
+          premultiplyAlpha: "none",
+        });
+      } catch (err) {
+        return null;
+      }
+    }
+
+    function toCanvas(rgba, w, h) {
+      const canvas = document.createElement("canvas");
+      canvas.width = w;
+      canvas.height = h;
+      canvas.getContext("2d").putImageData(new ImageData(rgba, w, h), 0, 0);
+      return canvas;
+    }
+
+    async function run(file) {
+      root.dataset.state = "working";
+      $(".cyp-results").hidden = true;
+      const t0 = now();
+      say(`Reading ${file.name} ...`);
+      await tick();
+      const bitmap = await decode(file);
+      if (!bitmap) {
+        say(
+          `${file.name} is not a picture this browser can read (${file.type || "unknown type"}): ` +
+            "choose a JPEG, PNG, WebP or GIF photo.",
+          true
+        );
+        root.dataset.state = "error";
+        return;
+      }
+      const w = bitmap.width, h = bitmap.height;
+      const canvas = toCanvas(new Uint8ClampedArray(w * h * 4), w, h);
+      const ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#fff"; // transparent parts on white, as pictures.read
+      ctx.fillRect(0, 0, w, h);
+      ctx.drawImage(bitmap, 0, 0);
+      const rgba = ctx.getImageData(0, 0, w, h).data;
+      const views = { original: canvas };
+      const timings = { decode: now() - t0 };
+      let L = null;
+      for (const model of config.models) {
+        say(`${model.label}: loading the network and colorizing ${w}x${h} ...`);
+        await tick();
+        const t1 = now();
+        const net = await session(model);
+        const t2 = now();
+        let netSeconds = 0;
+        const predict = async (Lnorm) => {
+          const s = model.size, t = now();
+          const input = new global.ort.Tensor("float32", Lnorm, [1, s, s, 1]);
+          const result = await net.run({ [model.input]: input });
+          netSeconds = now() - t;
+          return result[model.output].data;
+        };
+        const done = await colorize(rgba, w, h, model.size, predict, model.scales);
+        L = done.L;
+        views[model.label] = toCanvas(done.rgba, w, h);
+        timings[model.label] = { load: t2 - t1, network: netSeconds, total: now() - t1 };
+      }
+      views.gray = toCanvas(labToRgba(L, null, null, w * h), w, h);
+      timings.total = now() - t0;
+      show(views, file.name.replace(/\.[^.]*$/, ""), w, h);
+      root.colorizeTimings = timings; // read by benchmarks/bench_browser.py
+      const parts = config.models.map((m) => `${m.label} ${timings[m.label].total.toFixed(2)} s`);
+      say(`${w}x${h} colorized in ${timings.total.toFixed(2)} s (${parts.join(", ")}).`);
+      root.dataset.state = "done";
+    }
+
+    function show(views, stem, w, h) {
+      const strip = $(".cyp-views");
+      strip.replaceChildren();
+      for (const name of VIEWS) {
+        const fig = document.createElement("figure");
+        views[name].dataset.view = name;
+        fig.append(views[name]);
+        const cap = document.createElement("figcaption");
+        cap.textContent = name;
+        fig.append(cap);
+        strip.append(fig);
+      }
+      const links = $(".cyp-downloads");
+      links.replaceChildren("Download: ");
+      for (const model of config.models) {
+        views[model.label].toBlob((blob) => {
+          const a = document.createElement("a");
+          a.href = URL.createObjectURL(blob);
+          a.download = `${stem}-${model.label.toLowerCase().replace(/[^a-z0-9]+/g, "")}.png`;
+          a.textContent = `${model.label} result (${w}x${h} PNG) `;
+          links.append(a);
+        }, "image/png");
+      }
+      const wipe = () => {
+        for (const side of ["before", "after"]) {
+          const target = $(`.cyp-wipe-${side}`);
+          const src = views[$(`.cyp-pick-${side}`).value];
+          target.width = w;
+          target.height = h;
+          target.getContext("2d").drawImage(src, 0, 0);
+        }
+      };
+      $(".cyp-pick-before").onchange = wipe;
+      $(".cyp-pick-after").onchange = wipe;
+      wipe();
+      $(".cyp-results").hidden = false;
+    }
+
+    async function attempt(file) {
+      try {
+        await run(file);
+      } catch (err) {
+        const where =
+          location.protocol === "file:"
+            ? " Opened as a file, the browser does not let the page load the runtime's" +
+              " WebAssembly and the models: serve the book (python -m http.server in" +
+              " _build/html) and open it from http://127.0.0.1:8000/."
+            : "";
+        say(`Could not colorize ${file.name}: ${err.message || err}.${where}`, true);
+        root.dataset.state = "error";
+      }
+    }
+
+    const input = $(".cyp-file");
+    input.addEventListener("change", () => {
+      const file = input.files[0];
+      input.value = ""; // so that picking the same photo again colorizes it again
+      if (file) attempt(file);
+    });
+    const drop = $(".cyp-drop");
+    drop.addEventListener("dragover", (e) => {
+      e.preventDefault();
+      drop.classList.add("cyp-over");
+    });
+    drop.addEventListener("dragleave", () => drop.classList.remove("cyp-over"));
+    drop.addEventListener("drop", (e) => {
+      e.preventDefault();
+      drop.classList.remove("cyp-over");
+      if (e.dataTransfer.files[0]) attempt(e.dataTransfer.files[0]);
+    });
+    $(".cyp-range").addEventListener("input", (e) => {
+      $(".cyp-wipe-before").style.clipPath = `inset(0 ${100 - e.target.value}% 0 0)`;
+    });
+    root.dataset.state = "ready";
+    say("Pick or drop a photo: it stays on your computer.");
+  }
+
+  global.ColorizeMath = ColorizeMath;
+  global.ColorizePhoto = { mount, VIEWS };
+  if (typeof module !== "undefined" && module.exports) module.exports = ColorizeMath;
+})(typeof window !== "undefined" ? window : globalThis);
