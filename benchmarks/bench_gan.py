@@ -127,6 +127,7 @@ def main() -> int:
     p.add_argument("--d-lr", type=float, default=None)
     p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument("--d-warmup-epochs", type=int, default=0)
+    p.add_argument("--d-downsamples", type=int, default=None, help="default: the CLI's")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--val-fraction", type=float, default=0.1)
@@ -217,6 +218,8 @@ def main() -> int:
                 gan_args += ["--d-lr", str(args.d_lr)]
             gan_args += ["--label-smoothing", str(args.label_smoothing)]
             gan_args += ["--d-warmup-epochs", str(args.d_warmup_epochs)]
+            if args.d_downsamples:
+                gan_args += ["--d-downsamples", str(args.d_downsamples)]
             cli(*gan_args, log=log)
             figures["gan_fine_tuning_s"] = round(time.time() - t)
             figures["gan_settings"] = {
@@ -226,6 +229,7 @@ def main() -> int:
                 "d_lr": args.d_lr or args.lr,
                 "label_smoothing": args.label_smoothing,
                 "d_warmup_epochs": args.d_warmup_epochs,
+                "d_downsamples": args.d_downsamples or "the CLI's default for the size",
                 "batch_size": args.batch_size,
             }
             import keras

@@ -116,6 +116,13 @@ def add_train_gan(p: argparse.ArgumentParser) -> None:
         "0.1) so it does not become over-confident",
     )
     p.add_argument(
+        "--d-downsamples",
+        type=int,
+        default=None,
+        help="the discriminator's stride-2 steps (1: 16-pixel patches, 2: 34, 3: 70); "
+        "default: patches about a quarter of the picture wide",
+    )
+    p.add_argument(
         "--d-warmup-epochs",
         type=int,
         default=0,
@@ -244,12 +251,15 @@ def run_train_gan(args) -> int:
             raise ValueError(
                 "--l1-weight and --d-warmup-epochs must be >= 0, --label-smoothing in [0, 1)"
             )
+        n_down = args.d_downsamples or models.patch_downsamples(size)
+        models.build_discriminator(size, n_down=n_down)  # a depth too large for the size: say so
         run, train_ds, val_ds, samples, data_key = _prepare(args, size)
     except (ValueError, FileNotFoundError, sources.SourceError) as err:
         print(f"error: {err}")
         return 2
     with run.strategy.scope():
         generator = models.copy_model(generator)  # its variables under the run's strategy
+        discriminator = models.build_discriminator(size, n_down=n_down)
     run_dir = out.with_name(out.stem + ".run")
     recipe = {
         "init": files.sha256(Path(args.init))[:16],
@@ -265,6 +275,7 @@ def run_train_gan(args) -> int:
             val_ds,
             args.epochs,
             run_dir,
+            discriminator=discriminator,
             l1_weight=args.l1_weight,
             g_learning_rate=args.lr,
             d_learning_rate=args.d_lr,

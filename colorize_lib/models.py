@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import math
 import socket
 import warnings
 from collections.abc import Callable
@@ -331,6 +332,14 @@ def receptive_field(n_down: int = 3) -> int:
 def patch_grid(image_size: int, n_down: int = 3) -> int:
     """Side of the grid of logits for a square input: ``image_size / 2**n_down - 2``."""
     return image_size // 2**n_down - 2
+
+
+def patch_downsamples(image_size: int) -> int:
+    """The PatchGAN depth whose patch is about a quarter of the picture's width: pix2pix's
+    70-pixel patches on 256-pixel pictures (``n_down=3``), 34 on 128 (2), 16 on 64 (1), 142 on
+    512 and larger (4). A patch as wide as the picture judges the whole scene, which L1 already
+    gets right; a local one judges what L1 hedges on, the colour and texture of a patch."""
+    return min(max(round(math.log2(max(image_size, 64) / 64)) + 1, 1), 4)
 
 
 def build_discriminator(

@@ -172,6 +172,7 @@ def gan_recipe(run: Run, split: data.Split, start: Trained) -> dict:
         "code": code_hash(),
         "l1_weight": P.gan_l1_weight,
         "d_warmup_epochs": P.gan_warmup_epochs,
+        "d_downsamples": models.patch_downsamples(split.train.shape[1]),
         **GAN_RECIPE,
     }
 
@@ -189,6 +190,8 @@ def gan(
         return _load(folder, key, "GAN")
     with run.strategy.scope():
         generator = models.copy_model(start.model)  # fine-tuning leaves chapter 3's model be
+        size = generator.input_shape[1]
+        discriminator = models.build_discriminator(size, n_down=recipe["d_downsamples"])
     train_ds, val_ds = data.make_datasets(split, P.batch_size, run.seed, run.replicas)
     history = fitting.train_gan(
         generator,
@@ -196,6 +199,7 @@ def gan(
         val_ds,
         P.gan_epochs,
         folder / "run",
+        discriminator=discriminator,
         samples=fitting.samples_from(val_ds) if samples else None,
         strategy=run.strategy,
         recipe={"key": key},

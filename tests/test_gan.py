@@ -444,7 +444,34 @@ def test_cli_train_gan_on_a_folder_then_resume(tmp_path, capsys):
 
     assert cli.main([*args, "--epochs", "2"]) == 0  # the same command, more epochs: resumes
     assert "resuming from" in capsys.readouterr().out
-    assert fitting.read_state(tmp_path / "gan.run")["epoch"] == 2
+    state = fitting.read_state(tmp_path / "gan.run")
+    assert state["epoch"] == 2
+    n_down = models.patch_downsamples(SIZE)  # the default depth for 32-pixel pictures
+    expected = models.build_discriminator(SIZE, n_down=n_down).get_config()
+    assert state["recipe"]["discriminator"] == json.loads(json.dumps(expected))
+
+    # a depth the pictures are too small for: one line, before any training
+    deep = [
+        "train-gan",
+        "--init",
+        str(init),
+        "--data",
+        str(photos),
+        "--out",
+        str(tmp_path / "d.keras"),
+    ]
+    assert cli.main([*deep, "--d-downsamples", "4"]) == 2
+    assert "too small for n_down=4" in capsys.readouterr().out
+    assert not (tmp_path / "d.run").exists()
+
+
+@pytest.mark.parametrize(
+    ("size", "n_down", "patch"),
+    [(32, 1, 16), (64, 1, 16), (128, 2, 34), (256, 3, 70), (1024, 4, 142)],
+)
+def test_the_patch_is_about_a_quarter_of_the_picture(size, n_down, patch):
+    assert models.patch_downsamples(size) == n_down
+    assert models.receptive_field(n_down) == patch
 
 
 def test_standard_keras_callbacks_see_the_generators_optimizer(tmp_path):

@@ -144,6 +144,7 @@ SHOWS: dict[str, Shows] = {
             r"^FAIL: with label_smoothing=0\.0 it gave .*halve it.*",  # exercise 2 as given
             r"^PASS: your loss equals gan\.discriminator_loss, .*",  # and its solution
             r"^epoch 1/\d+  .*d_loss [\d.e-]+  .*val_l1 [\d.e-]+  \(\d+ s\)$",  # one line an epoch
+            r"^discriminator: n_down = \d, \d+-pixel patches on \d+-pixel pictures$",
             r"^GAN fine-tuning: \d+ warm-up epoch\(s\) of the discriminator alone, then \d+ GAN "
             r"epoch\(s\) with λ = [\d.]+; last epoch: \{.*\}$",
             r"^\d+ held-out pictures; colourfulness of the truth: [\d.]+$",
