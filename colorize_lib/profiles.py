@@ -12,6 +12,11 @@ overridden by the environment variable ``COLORIZE_PROFILE`` (``tiny``, ``cpu`` o
 Where the run's files go (trained models, downloads) is ``COLORIZE_CACHE``, by default
 ``~/.cache/colorize-book``; each profile has its own sub-folder, so a tiny test run never
 overwrites the model a real run trained.
+
+``COLORIZE_DATA`` replaces the profile's pictures with your own: a folder of photos, an archive,
+or anything else ``sources.open_source`` accepts (``make book COLORIZE_DATA=path/to/photos``).
+``get_profile`` puts it in the profile's ``data`` field; ``data.profile_split`` then reads those
+photos, with no fallback: a path that does not exist is an error.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 
 ENV_PROFILE = "COLORIZE_PROFILE"
 ENV_CACHE = "COLORIZE_CACHE"
+ENV_DATA = "COLORIZE_DATA"  # your own photos instead of the profile's source
 ENV_TPU = ("COLAB_TPU_ADDR", "TPU_NAME")  # set by Colab's and Cloud's TPU runtimes
 
 
@@ -47,12 +53,15 @@ class Profile:
     n_quiz: int  # pairs in the "which one is real?" quiz
     resolution_sizes: tuple[int, ...]  # sizes compared in the resolution study
     resolution_epochs: int  # epochs per model in the resolution study
+    # your own photos (``$COLORIZE_DATA``: a folder, an archive...), used instead of ``source``
+    data: str | None = None
 
     def describe(self) -> str:
         """One line for the top of a notebook: which profile and what it implies."""
+        origin = f"{ENV_DATA}={self.data}" if self.data else f"'{self.source}'"
         return (
             f"profile '{self.name}': {self.n_train} training + {self.n_val} validation pictures "
-            f"at {self.image_size}x{self.image_size} from '{self.source}', batch {self.batch_size}, "
+            f"at {self.image_size}x{self.image_size} from {origin}, batch {self.batch_size}, "
             f"U-Net {self.unet_epochs} epochs, GAN {self.gan_epochs} epochs "
             f"(set {ENV_PROFILE}=tiny|cpu|gpu to change)"
         )
@@ -128,7 +137,8 @@ def _accelerator_present() -> bool:
 
 
 def get_profile(name: str | None = None) -> Profile:
-    """The profile to use: ``name`` if given, else ``$COLORIZE_PROFILE``, else from the hardware."""
+    """The profile to use: ``name`` if given, else ``$COLORIZE_PROFILE``, else from the hardware;
+    its ``data`` is ``$COLORIZE_DATA`` when that is set (and not empty)."""
     name = name or os.environ.get(ENV_PROFILE) or ("gpu" if _accelerator_present() else "cpu")
     key = name.strip().lower()
     if key not in PROFILES:
@@ -136,7 +146,8 @@ def get_profile(name: str | None = None) -> Profile:
             f"Unknown profile {name!r} (from {ENV_PROFILE} or the argument). "
             f"Choose one of: {', '.join(PROFILES)}."
         )
-    return PROFILES[key]
+    data = (os.environ.get(ENV_DATA) or "").strip()
+    return dataclasses.replace(PROFILES[key], data=data) if data else PROFILES[key]
 
 
 def cache_dir(profile: Profile | str | None = None) -> Path:
