@@ -274,9 +274,10 @@ class UrlArchiveSource:
 # (kaggle.com renders them with JavaScript), so none is quoted: "see the dataset page". Check it
 # there before you publish anything made from these photos.
 # Counts, with where they come from (none from a stored Kaggle page):
-# - arnaud58/landscape-pictures: 4,319 photos of mixed sizes in 7 folders (landscapes, mountains,
-#   deserts, seas, beaches, islands, Japan); READMEs of projects that downloaded it say "~4k"
-#   (github.com/istepka/im-outpainting) or 4,300 in 7 folders.
+# - arnaud58/landscape-pictures: 4,319 photos of mixed sizes (the count in this project's notes;
+#   READMEs of projects that use it say "~4k", github.com/istepka/im-outpainting, or 4,300 of
+#   landscapes, mountains, deserts, seas, beaches, islands and Japan). Read recursively, so its
+#   layout (one folder or several) does not matter.
 # - puneet6060/intel-image-classification: 150x150 scenes of 6 classes (about 25,000 with the
 #   unlabelled seg_pred); the forest, glacier, mountain and sea classes of seg_train + seg_test
 #   are 11,523 (buildings and street are left out).
