@@ -12,6 +12,7 @@ export COLORIZE_PROFILE ?= cpu
 
 help:
 	@echo "make book    build the whole book into _build/html (executes every chapter)"
+	@echo "             COLORIZE_DATA=path/to/photos: on your photos instead of the procedural set"
 	@echo "make test    run the test suite (installs what is missing first)"
 	@echo "make lint    ruff check + format check"
 	@echo "make format  ruff format + fix, and strip notebook outputs"
@@ -40,9 +41,15 @@ browser:
 # (tensorflow issue 100442): each chapter's setup cell, where TensorFlow loads, is tagged
 # `remove-stderr`, so the page drops it (turning oneDNN off would cost 1.5x in CPU training).
 # The Pages workflow runs this target: the same environment.
+# `make book COLORIZE_DATA=path/to/photos` builds every chapter on your photos (a folder or an
+# archive; also kaggle:OWNER/NAME or an archive's URL) instead of the procedural set. A path is
+# made absolute here (the chapters run in notebooks/); one that does not exist stops the build.
+DATA     = $(strip $(COLORIZE_DATA))
+DATA_ABS = $(or $(realpath $(wildcard $(DATA))),$(DATA))
 book: export TF_CPP_MIN_LOG_LEVEL := 3
 book: setup
-	$(VENV)/bin/jupyter-book build . --all
+	$(if $(DATA),$(if $(or $(wildcard $(DATA)),$(findstring :,$(DATA))),,$(error COLORIZE_DATA=$(DATA): no such folder or archive (relative paths start at $(CURDIR)))))
+	$(if $(DATA),COLORIZE_DATA="$(DATA_ABS)") $(VENV)/bin/jupyter-book build . --all
 	@echo "The book: _build/html/index.html"
 
 test: setup browser

@@ -258,11 +258,62 @@ def split_hash(split: Split) -> str:
 def profile_split(
     profile: profiles.Profile, size: int | None = None, progress: bool = True
 ) -> Split:
-    """``load_split`` with everything from the profile: its source (falling back to the offline
-    set when that cannot be reached), counts and size (unless ``size`` is given)."""
+    """``load_split`` with everything from the profile: its counts, its size (unless ``size`` is
+    given) and its pictures: ``profile.data`` (``$COLORIZE_DATA``, your photos) when set, with
+    no fallback; else its source, falling back to the offline set when that cannot be reached.
+
+    With fewer of your photos than the profile's ``n_train + n_val``, the same share is held out
+    (``own_split_sizes``) and a note says so; below ``MIN_OWN_PHOTOS`` it is an error.
+    """
     P = profile
     size = size or P.image_size
-    return load_split(P.source, size, P.n_train, P.n_val, progress=progress, fallback=True)
+    if not P.data:
+        return load_split(P.source, size, P.n_train, P.n_val, progress=progress, fallback=True)
+    src = _own_source(P.data)
+    if isinstance(src, sources.ProceduralSource):  # COLORIZE_DATA=offline: the procedural set
+        return load_split(src, size, P.n_train, P.n_val, progress=progress)
+    try:
+        available = len(src.paths())  # downloads first, for an address or a Kaggle id
+    except sources.SourceError as e:
+        raise type(e)(f"{profiles.ENV_DATA}={P.data}: {e}") from None
+    n_train, n_val = own_split_sizes(available, P.n_train, P.n_val, f"{profiles.ENV_DATA}={P.data}")
+    if (n_train, n_val) != (P.n_train, P.n_val):
+        print(
+            f"Note: {profiles.ENV_DATA}={P.data} holds {available} pictures, fewer than the "
+            f"'{P.name}' profile's {P.n_train} + {P.n_val}: training on {n_train} and holding out "
+            f"{n_val} (the profile's share)."
+        )
+    return load_split(src, size, n_train, n_val, progress=progress, fallback=False)
+
+
+MIN_OWN_VAL = 8  # held-out pictures the chapters need at least (they show up to 6 of them)
+MIN_OWN_PHOTOS = 40  # the tiny profile's 32 + 8: fewer photos than this cannot teach anything
+
+
+def own_split_sizes(available: int, n_train: int, n_val: int, what: str = "") -> tuple[int, int]:
+    """``(n_train, n_val)`` for ``available`` pictures of your own: the profile's counts when
+    there are enough (extra photos are left unused), else the profile's share held out (at least
+    ``MIN_OWN_VAL``) and the rest trained on. Fewer than ``MIN_OWN_PHOTOS``: ``NoImagesFound``."""
+    if available >= n_train + n_val:
+        return n_train, n_val
+    if available < MIN_OWN_PHOTOS:
+        raise sources.NoImagesFound(
+            f"{what or 'your photos'}: {available} picture files, fewer than the "
+            f"{MIN_OWN_PHOTOS} a run needs at least; add photos, or unset {profiles.ENV_DATA}."
+        )
+    held_out = max(MIN_OWN_VAL, round(available * n_val / (n_train + n_val)))
+    return available - held_out, held_out
+
+
+def _own_source(spec: str):
+    """``sources.open_source(spec)``, with a missing path as one line naming ``COLORIZE_DATA``."""
+    try:
+        return sources.open_source(spec)
+    except sources.NoImagesFound:
+        raise sources.NoImagesFound(
+            f"{profiles.ENV_DATA}={spec}: no such folder or archive (relative paths start at "
+            f"{Path.cwd()}); point it at a folder of photos or an archive, or unset it."
+        ) from None
 
 
 # ----------------------------------------------------------------------------------------------

@@ -15,6 +15,11 @@ overwrites the model a real run trained. ``COLORIZE_SEED`` (an integer, default 
 run of a build (new weights, shuffling, flips): a build with another seed trains other models
 from the same pictures, which is how the book checks that its conclusions do not hang on one
 lucky run.
+
+``COLORIZE_DATA`` replaces the profile's pictures with your own: a folder of photos, an archive,
+or anything else ``sources.open_source`` accepts (``make book COLORIZE_DATA=path/to/photos``).
+``get_profile`` puts it in the profile's ``data`` field; ``data.profile_split`` then reads those
+photos, with no fallback: a path that does not exist is an error.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 ENV_PROFILE = "COLORIZE_PROFILE"
 ENV_CACHE = "COLORIZE_CACHE"
 ENV_SEED = "COLORIZE_SEED"
+ENV_DATA = "COLORIZE_DATA"  # your own photos instead of the profile's source
 ENV_TPU = ("COLAB_TPU_ADDR", "TPU_NAME")  # set by Colab's and Cloud's TPU runtimes
 
 
@@ -56,12 +62,15 @@ class Profile:
     resolution_sizes: tuple[int, ...]  # sizes compared in the resolution study
     resolution_epochs: int  # epochs per model in the resolution study
     seed: int = 0  # seeds the runs (``runtime.setup``); from ``COLORIZE_SEED``
+    # your own photos (``$COLORIZE_DATA``: a folder, an archive...), used instead of ``source``
+    data: str | None = None
 
     def describe(self) -> str:
         """One line for the top of a notebook: which profile and what it implies."""
+        origin = f"{ENV_DATA}={self.data}" if self.data else f"'{self.source}'"
         return (
             f"profile '{self.name}': {self.n_train} training + {self.n_val} validation pictures "
-            f"at {self.image_size}x{self.image_size} from '{self.source}', batch {self.batch_size}, "
+            f"at {self.image_size}x{self.image_size} from {origin}, batch {self.batch_size}, "
             f"U-Net {self.unet_epochs} epochs, GAN {self.gan_epochs} epochs (λ = "
             f"{self.gan_l1_weight:g}), seed {self.seed} "
             f"(set {ENV_PROFILE}=tiny|cpu|gpu to change)"
@@ -145,7 +154,8 @@ def _accelerator_present() -> bool:
 
 def get_profile(name: str | None = None) -> Profile:
     """The profile to use: ``name`` if given, else ``$COLORIZE_PROFILE``, else from the hardware;
-    its ``seed`` from ``$COLORIZE_SEED`` when set."""
+    its ``data`` is ``$COLORIZE_DATA`` when that is set (and not empty), its ``seed``
+    ``$COLORIZE_SEED`` when set."""
     name = name or os.environ.get(ENV_PROFILE) or ("gpu" if _accelerator_present() else "cpu")
     key = name.strip().lower()
     if key not in PROFILES:
@@ -153,11 +163,15 @@ def get_profile(name: str | None = None) -> Profile:
             f"Unknown profile {name!r} (from {ENV_PROFILE} or the argument). "
             f"Choose one of: {', '.join(PROFILES)}."
         )
+    profile = PROFILES[key]
+    data = (os.environ.get(ENV_DATA) or "").strip()
+    if data:
+        profile = dataclasses.replace(profile, data=data)
     seed = os.environ.get(ENV_SEED, "").strip()
     if not seed:
-        return PROFILES[key]
+        return profile
     try:
-        return dataclasses.replace(PROFILES[key], seed=int(seed))
+        return dataclasses.replace(profile, seed=int(seed))
     except ValueError:
         raise ValueError(f"{ENV_SEED}={seed!r}: give a whole number such as 0, 1 or 2.") from None
 

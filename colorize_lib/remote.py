@@ -269,6 +269,28 @@ class UrlArchiveSource:
 # ----------------------------------------------------------------------------------------------
 
 # (dataset id, sub-folders to keep or None for all, licence as the dataset page states it, photos)
+#
+# Licences: no copy of these Kaggle pages could be found in the stores searched for this book
+# (kaggle.com renders them with JavaScript), so none is quoted: "see the dataset page". Check it
+# there before you publish anything made from these photos.
+# Counts, with where they come from (none from a stored Kaggle page):
+# - arnaud58/landscape-pictures: 4,319 photos of mixed sizes (the count in this project's notes;
+#   READMEs of projects that use it say "~4k", github.com/istepka/im-outpainting, or 4,300 of
+#   landscapes, mountains, deserts, seas, beaches, islands and Japan). Read recursively, so its
+#   layout (one folder or several) does not matter.
+# - puneet6060/intel-image-classification: 150x150 scenes of 6 classes (about 25,000 with the
+#   unlabelled seg_pred); the forest, glacier, mountain and sea classes of seg_train + seg_test
+#   are 11,523 (buildings and street are left out).
+# - utkarshsaxenadn/landscape-recognition-image-dataset-12k-images: 12,000 photos in 5 classes
+#   (coast, desert, forest, glacier, mountain): 10,000 training + 1,500 validation + 500 test,
+#   as the dataset's title says and READMEs that use it describe it (e.g.
+#   github.com/istepka/im-outpainting: "~12k images"), at 224x224 where the Intel set is 150x150
+#   (github.com/osman-sultan/TerraSculpt, which uses both). Whether some of its photos are also
+#   in the other two sets is not known. Its archive also holds TFRecords files: those are listed
+#   as skipped, not read.
+# Left out: theblackmamba31/landscape-image-colorization (7,129 colour + gray pairs at 150x150 of
+# streets, buildings, mountains, glaciers, trees, as READMEs that use it describe it): its size
+# and classes are the Intel set's, so it would mostly count the same photos twice.
 KAGGLE_DEFAULT: list[tuple[str, tuple[str, ...] | None, str, int]] = [
     ("arnaud58/landscape-pictures", None, "see the dataset page", 4319),
     (
@@ -276,6 +298,12 @@ KAGGLE_DEFAULT: list[tuple[str, tuple[str, ...] | None, str, int]] = [
         ("forest", "glacier", "mountain", "sea"),
         "see the dataset page (Intel Scene Classification Challenge data)",
         11523,  # train + test of the four landscape classes, 150x150
+    ),
+    (
+        "utkarshsaxenadn/landscape-recognition-image-dataset-12k-images",
+        None,  # all five classes are landscapes
+        "see the dataset page",
+        12000,  # 10,000 training + 1,500 validation + 500 test
     ),
 ]
 
@@ -333,5 +361,6 @@ class KaggleSource:
 
 
 def kaggle_default() -> MultiSource:
-    """The Colab default: about 16,000 real landscape photos from public Kaggle datasets."""
+    """The Colab default: about 27,800 real landscape photos from three public Kaggle datasets
+    (``KAGGLE_DEFAULT``), downloaded with no account."""
     return MultiSource([KaggleSource(i, sub, lic, n) for i, sub, lic, n in KAGGLE_DEFAULT])

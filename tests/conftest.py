@@ -18,6 +18,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["COLORIZE_PROFILE"] = "tiny"
+os.environ.pop("COLORIZE_DATA", None)  # the tests make their own pictures (a test sets it)
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_TIMEOUT_S = 1800
@@ -31,6 +32,7 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     """Models and downloads of a test go to a fresh folder, never to ~/.cache."""
     monkeypatch.setenv("COLORIZE_CACHE", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("COLORIZE_PROFILE", "tiny")
+    monkeypatch.delenv("COLORIZE_DATA", raising=False)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -46,6 +46,65 @@ def test_profile_split_uses_the_profile():
     assert len(s.val) == P.n_val
 
 
+def test_colorize_data_is_read_into_the_profile(monkeypatch, tmp_path):
+    assert profiles.get_profile("cpu").data is None
+    monkeypatch.setenv(profiles.ENV_DATA, str(tmp_path))
+    P = profiles.get_profile("cpu")
+    assert P.data == str(tmp_path) and P.n_train == profiles.PROFILES["cpu"].n_train
+    assert f"from {profiles.ENV_DATA}={tmp_path}," in P.describe()
+    monkeypatch.setenv(profiles.ENV_DATA, "  ")  # `make book COLORIZE_DATA=` sets it empty
+    assert profiles.get_profile("cpu").data is None
+
+
+def _own_photos(folder, n):
+    folder.mkdir(parents=True)
+    for i, img in enumerate(synth.generate(n, 40, seed=3, progress=False)):
+        Image.fromarray(img).save(folder / f"photo{i:03d}.png")
+    return folder
+
+
+def test_profile_split_reads_colorize_data(tmp_path, monkeypatch):
+    folder = _own_photos(tmp_path / "my photos", 45)
+    monkeypatch.setenv(profiles.ENV_DATA, str(folder))
+    P = profiles.get_profile("tiny")  # 32 + 8 of the 45
+    s = data.profile_split(P, progress=False)
+    assert s.train.shape == (32, 32, 32, 3) and s.val.shape == (8, 32, 32, 3)
+    assert set(s.train_names + s.val_names) <= {f"photo{i:03d}.png" for i in range(45)}
+    assert not set(s.train_names) & set(s.val_names)
+    assert str(folder) in s.describe(), "the chapter prints where its pictures came from"
+    again = data.profile_split(P, size=16, progress=False)  # chapter 5's other size
+    assert again.val_names == s.val_names and again.train_names == s.train_names
+
+
+def test_fewer_own_photos_hold_out_the_profiles_share(tmp_path, monkeypatch, capsys):
+    folder = _own_photos(tmp_path / "few", 120)
+    monkeypatch.setenv(profiles.ENV_DATA, str(folder))
+    P = profiles.get_profile("cpu")  # wants 1200 + 160
+    assert data.own_split_sizes(120, P.n_train, P.n_val) == (106, 14)  # 160/1360 of 120
+    s = data.profile_split(dataclasses.replace(P, image_size=16), progress=False)
+    assert (len(s.train), len(s.val)) == (106, 14)
+    assert (
+        "holds 120 pictures, fewer than the 'cpu' profile's 1200 + 160" in capsys.readouterr().out
+    )
+    assert data.own_split_sizes(40, 1200, 160) == (32, 8)  # never fewer than 8 held out
+    with pytest.raises(sources.NoImagesFound, match=r"^COLORIZE_DATA=x: 39 picture files"):
+        data.own_split_sizes(39, 1200, 160, "COLORIZE_DATA=x")
+
+
+def test_a_missing_colorize_data_is_one_clear_line_not_a_fallback(tmp_path, monkeypatch):
+    missing = tmp_path / "no-such-folder"
+    monkeypatch.setenv(profiles.ENV_DATA, str(missing))
+    with pytest.raises(sources.NoImagesFound) as e:
+        data.profile_split(profiles.get_profile("tiny"), progress=False)
+    message = str(e.value)
+    assert message.startswith(f"COLORIZE_DATA={missing}: no such folder or archive")
+    assert "\n" not in message
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv(profiles.ENV_DATA, str(tmp_path / "empty"))
+    with pytest.raises(sources.NoImagesFound, match=r"^COLORIZE_DATA=.*empty: No pictures in"):
+        data.profile_split(profiles.get_profile("tiny"), progress=False)
+
+
 def test_file_split_is_deterministic_and_independent_of_n(photo_folder):
     a = data.load_split(str(photo_folder), size=16, n_train=10, n_val=5, progress=False)
     b = data.load_split(str(photo_folder), size=16, n_train=20, n_val=5, progress=False)

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorize_lib import archives, remote, sources
+from colorize_lib import archives, profiles, remote, sources
 
 # ----------------------------------------------------------------------------------------------
 # helpers: files the tests write
@@ -427,14 +427,17 @@ def test_safe_links_inside_are_allowed(tmp_path):
 # ----------------------------------------------------------------------------------------------
 
 
-def _fake_kagglehub(monkeypatch, root: Path | None = None, error: Exception | None = None):
+def _fake_kagglehub(
+    monkeypatch, root: Path | dict[str, Path] | None = None, error: Exception | None = None
+):
+    """kagglehub with a ``dataset_download`` that serves ``root`` (or ``root[handle]``)."""
     calls = []
 
     def dataset_download(handle, *args, **kwargs):
         calls.append(handle)
         if error is not None:
             raise error
-        return str(root)
+        return str(root[handle] if isinstance(root, dict) else root)
 
     monkeypatch.setitem(
         sys.modules, "kagglehub", types.SimpleNamespace(dataset_download=dataset_download)
@@ -470,11 +473,61 @@ def test_kaggle_offline_and_missing_package_are_clear(monkeypatch):
         remote.KaggleSource("arnaud58/landscape-pictures").load(16)
 
 
-def test_kaggle_default_states_licences():
+def test_kaggle_default_states_licences_and_reaches_the_studys_size():
     text = remote.kaggle_default().describe()
-    for dataset_id, _, licence, _ in remote.KAGGLE_DEFAULT:
-        assert dataset_id in text and licence in text
-    assert sum(n for *_, n in remote.KAGGLE_DEFAULT) > 15000
+    for dataset_id, _, licence, n in remote.KAGGLE_DEFAULT:
+        assert dataset_id in text and licence in text and f"about {n:,} photos" in text
+    total = sum(n for *_, n in remote.KAGGLE_DEFAULT)
+    gpu = profiles.PROFILES["gpu"]
+    assert total >= 20_000 and total >= gpu.n_train + gpu.n_val, "the gpu profile's split fits"
+
+
+def test_kaggle_default_reads_each_set_as_it_is_laid_out(tmp_path, monkeypatch):
+    """The three sets, each in the layout of its archive (made here), through a fake kagglehub."""
+    roots = {
+        dataset_id: tmp_path / dataset_id.split("/")[0] for dataset_id, *_ in remote.KAGGLE_DEFAULT
+    }
+    layout = {  # dataset id -> picture files (relative) it holds, and the other files
+        "arnaud58/landscape-pictures": (["00000000.jpg", "00000001_(2).jpg"], []),
+        "puneet6060/intel-image-classification": (
+            [
+                f"{split}/{split}/{cls}/{i}.jpg"
+                for split in ("seg_train", "seg_test")
+                for i, cls in enumerate(
+                    ("forest", "glacier", "mountain", "sea", "buildings", "street")
+                )
+            ]
+            + ["seg_pred/seg_pred/5.jpg"],  # unlabelled: in no class folder, so not read
+            [],
+        ),
+        "utkarshsaxenadn/landscape-recognition-image-dataset-12k-images": (
+            [
+                f"Landscape Classification/Landscape Classification/{part}/{cls}/{cls}-1.jpeg"
+                for part in ("Training Data", "Validation Data", "Testing Data")
+                for cls in ("Coast", "Desert", "Forest", "Glacier", "Mountain")
+            ],
+            ["Landscape Classification/Landscape Classification/TFRecords/train.tfrecord"],
+        ),
+    }
+    for dataset_id, (pictures, others) in layout.items():
+        for name in pictures:
+            (roots[dataset_id] / name).parent.mkdir(parents=True, exist_ok=True)
+            _solid((40, 120, 200)).save(roots[dataset_id] / name)
+        for name in others:
+            (roots[dataset_id] / name).parent.mkdir(parents=True, exist_ok=True)
+            (roots[dataset_id] / name).write_bytes(b"not a picture")
+    calls = _fake_kagglehub(monkeypatch, roots)
+    src = sources.open_source("kaggle")
+    images, names, report = src.load(16, progress=False)
+    assert calls == [dataset_id for dataset_id, *_ in remote.KAGGLE_DEFAULT]
+    per_set = [sum(n.startswith(f"{k}:") for n in names) for k in range(3)]
+    assert per_set == [2, 8, 15], (
+        "all of arnaud58, four Intel classes (train + test), all of utkarsh"
+    )
+    assert not any(cls in n for n in names for cls in ("buildings", "street", "seg_pred"))
+    assert images.shape == (25, 16, 16, 3)
+    assert len(src.paths()) == 25
+    assert [why for _, why in src.unused] == ["not a picture file type (.tfrecord)"]
 
 
 def test_a_folder_that_cannot_be_listed_is_reported_not_skipped_silently(tmp_path, monkeypatch):
