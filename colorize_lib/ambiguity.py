@@ -158,7 +158,7 @@ def format_hedge(rows: list[dict[str, Any]]) -> str:
     lines = [f"{'':8s} {'chroma where ambiguous':>24s} {'chroma where context decides':>30s}"]
     for r in rows:
         lines.append(
-            f"{r['name']:8s} {r['ambiguous']:13.1f} ({r['amb_share']:4.0%} of truth)"
-            f" {r['decided']:19.1f} ({r['det_share']:4.0%} of truth)"
+            f"{r['name']:8s} {r['ambiguous']:8.1f} ({r['amb_share']:4.0%} of truth)"
+            f" {r['decided']:14.1f} ({r['det_share']:4.0%} of truth)"
         )
     return "\n".join(lines)
