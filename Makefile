@@ -53,7 +53,7 @@ book: setup
 	@echo "The book: _build/html/index.html"
 
 test: setup browser
-	COLORIZE_PROFILE=tiny $(PY) -m pytest -n 2 --dist loadgroup  # two workers; the book tests share one (xdist_group)
+	COLORIZE_PROFILE=tiny $(PY) -m pytest
 
 lint: setup
 	$(VENV)/bin/ruff check .

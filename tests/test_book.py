@@ -45,8 +45,7 @@ CHROMIUM_ARGS = [
 # Errors every Jupyter Book 1 page raises and that break nothing (see ../shared/NOTES.md).
 HARMLESS_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared", "Got invalid theme mode")
 
-# one build of the book per session: these tests run in one worker (pytest -n, --dist loadgroup)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
+pytestmark = pytest.mark.slow
 
 
 def _config() -> dict:

@@ -19,8 +19,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-pytestmark = pytest.mark.xdist_group("book")  # the session's one book build, one worker
-
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "book").glob("*.ipynb"))
 PAGES = [p.relative_to(ROOT).with_suffix("").as_posix() for p in NOTEBOOKS]  # as in _toc.yml
