@@ -334,6 +334,18 @@ def patch_grid(image_size: int, n_down: int = 3) -> int:
     return image_size // 2**n_down - 2
 
 
+def check_patch_depth(image_size: int | None, n_down: int) -> None:
+    """Raise ``ValueError`` (saying what to change) when a PatchGAN of ``n_down`` steps cannot
+    judge ``image_size``-pixel pictures (None: any size)."""
+    if n_down < 1:
+        raise ValueError(f"n_down={n_down}: the discriminator needs at least one step down")
+    if image_size is not None and patch_grid(image_size, n_down) < 1:
+        raise ValueError(
+            f"image_size={image_size} is too small for n_down={n_down}: the input must be at "
+            f"least {3 * 2**n_down} pixels wide. Use a smaller n_down or larger pictures."
+        )
+
+
 def patch_downsamples(image_size: int) -> int:
     """The PatchGAN depth whose patch is about a quarter of the picture's width: pix2pix's
     70-pixel patches on 256-pixel pictures (``n_down=3``), 34 on 128 (2), 16 on 64 (1), 142 on
@@ -364,13 +376,7 @@ def build_discriminator(
             and a batch of generated ones are judged alike), ``"batch"`` (pix2pix; equal to
             instance norm at pix2pix's batch size of 1) or None.
     """
-    if n_down < 1:
-        raise ValueError(f"n_down={n_down}: the discriminator needs at least one step down")
-    if image_size is not None and patch_grid(image_size, n_down) < 1:
-        raise ValueError(
-            f"image_size={image_size} is too small for n_down={n_down}: the input must be at "
-            f"least {3 * 2**n_down} pixels wide. Use a smaller n_down or larger pictures."
-        )
+    check_patch_depth(image_size, n_down)
     if norm not in ("instance", "batch", None):
         raise ValueError(f"norm={norm!r}: choose 'instance', 'batch' or None")
     init = keras.initializers.RandomNormal(0.0, 0.02)  # the DCGAN / pix2pix initialisation

@@ -63,6 +63,18 @@ def _own_photos(folder, n):
     return folder
 
 
+def test_the_seed_of_a_build_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("COLORIZE_SEED", raising=False)
+    assert profiles.get_profile("tiny").seed == 0
+    monkeypatch.setenv("COLORIZE_SEED", "2")
+    P = profiles.get_profile("tiny")
+    assert P.seed == 2 and "seed 2" in P.describe()
+    assert profiles.PROFILES["tiny"].seed == 0, "the table itself is left alone"
+    monkeypatch.setenv("COLORIZE_SEED", "two")
+    with pytest.raises(ValueError, match="COLORIZE_SEED='two': give a whole number"):
+        profiles.get_profile("tiny")
+
+
 def test_profile_split_reads_colorize_data(tmp_path, monkeypatch):
     folder = _own_photos(tmp_path / "my photos", 45)
     monkeypatch.setenv(profiles.ENV_DATA, str(folder))

@@ -122,17 +122,3 @@ def test_cli_writes_pngs(tmp_path, capsys):
     np.testing.assert_array_equal(first, synth.generate_one(0, 24, seed=2))
     assert "wrote 3 pictures" in capsys.readouterr().out
     assert cli(["generate", "--n", "0", "--out", str(out)]) == 2
-
-
-def test_the_seed_of_a_build_comes_from_the_environment(monkeypatch):
-    from colorize_lib import profiles
-
-    monkeypatch.delenv("COLORIZE_SEED", raising=False)
-    assert profiles.get_profile("tiny").seed == 0
-    monkeypatch.setenv("COLORIZE_SEED", "2")
-    P = profiles.get_profile("tiny")
-    assert P.seed == 2 and "seed 2" in P.describe()
-    assert profiles.PROFILES["tiny"].seed == 0, "the table itself is left alone"
-    monkeypatch.setenv("COLORIZE_SEED", "two")
-    with pytest.raises(ValueError, match="COLORIZE_SEED='two': give a whole number"):
-        profiles.get_profile("tiny")

@@ -1,0 +1,285 @@
+"""The training commands of the command line: ``train`` and ``train-gan``.
+
+Their options (``add_train``, ``add_train_gan``) and what runs them (``run_train``,
+``run_train_gan``); ``cli`` puts them beside the other commands. Both share the data options
+(the same values hold out the same photos), a run set up by ``runtime.setup`` and a save that
+happens only when training finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+DATA_HELP = (
+    "a folder of photos (searched recursively), a .zip/.tar(.gz) archive path, or the URL of one "
+    "(add '#sha256=HEX' to check the download), or a named source such as 'offline' (procedural "
+    "pictures + bundled photos) or 'kaggle:OWNER/DATASET'"
+)
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    """Options ``train`` and ``train-gan`` share (the same values hold out the same photos)."""
+    p.add_argument("--data", required=True, help=DATA_HELP)
+    p.add_argument("--batch-size", type=int, default=16, help="pictures per step")
+    p.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.1,
+        help="fraction of the pictures held out for validation (never trained on); "
+        "use the same value and --seed for 'train' and 'train-gan'",
+    )
+    p.add_argument("--n", type=int, default=None, help="use at most N pictures (default: all)")
+    p.add_argument(
+        "--resume",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="continue an interrupted run from its last saved epoch",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the split, the shuffling and the new weights (the same command "
+        "gives the same run, up to the last bits of floating-point sums)",
+    )
+
+
+def add_train(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Train the U-Net colorizer on your own photos or a named source. Checkpoints go to OUT "
+        "without .keras plus '.run'; run the same command again to resume after an interruption."
+    )
+    _add_data_options(p)
+    p.add_argument("--out", default="unet.keras", help="where to save the trained model")
+    p.add_argument(
+        "--size", type=int, default=128, help="working size in pixels (a multiple of 32)"
+    )
+    p.add_argument("--epochs", type=int, default=10, help="number of passes over the data")
+    p.add_argument(
+        "--encoder",
+        default="MobileNetV2",
+        help="pretrained encoder: MobileNetV2, MobileNetV2-0.5, MobileNetV2-0.35, "
+        "ResNet50 or EfficientNetB0",
+    )
+    p.add_argument(
+        "--weights",
+        default="imagenet",
+        choices=["imagenet", "none"],
+        help="start the encoder from ImageNet weights or from random ones",
+    )
+    p.add_argument(
+        "--freeze-epochs",
+        type=int,
+        default=1,
+        help="first epochs train only the decoder (encoder frozen); ignored without "
+        "pretrained weights",
+    )
+    p.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's step size")
+
+
+def add_train_gan(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Fine-tune a trained U-Net (from 'train') as the generator of a GAN with a conditional "
+        "PatchGAN discriminator. The result, --out, is a plain U-Net .keras file for 'colorize'. "
+        "Checkpoints (both networks and optimizers) go to OUT without .keras plus '.run'; run "
+        "the same command again to resume after an interruption."
+    )
+    p.add_argument("--init", required=True, help="the trained U-Net to start from (a .keras file)")
+    _add_data_options(p)
+    p.add_argument("--out", default="gan.keras", help="where to save the fine-tuned U-Net")
+    p.add_argument("--epochs", type=int, default=5, help="number of passes over the data")
+    p.add_argument(
+        "--size",
+        type=int,
+        default=None,
+        help="working size in pixels; default: the --init model's size",
+    )
+    p.add_argument(
+        "--l1-weight",
+        type=float,
+        default=100.0,
+        help="weight of the L1 distance to the true colours against the adversarial "
+        "loss (pix2pix: 100; smaller gives bolder but less faithful colours)",
+    )
+    p.add_argument("--lr", type=float, default=2e-4, help="generator's Adam step size")
+    p.add_argument(
+        "--d-lr", type=float, default=None, help="discriminator's Adam step size (default: --lr)"
+    )
+    p.add_argument(
+        "--label-smoothing",
+        type=float,
+        default=0.0,
+        help="ask the discriminator for 1 - S instead of 1 on real pictures (e.g. "
+        "0.1) so it does not become over-confident",
+    )
+    p.add_argument(
+        "--d-downsamples",
+        type=int,
+        default=None,
+        help="the discriminator's stride-2 steps (1: 16-pixel patches, 2: 34, 3: 70); "
+        "default: patches about a quarter of the picture wide",
+    )
+    p.add_argument(
+        "--d-warmup-epochs",
+        type=int,
+        default=0,
+        help="epochs in which only the discriminator trains, before the GAN epochs",
+    )
+
+
+def _model_path(out: str) -> Path:
+    path = Path(out)
+    return path if path.suffix == ".keras" else path.with_suffix(".keras")
+
+
+def _check_common(args) -> None:
+    if not 0 < args.val_fraction < 1:
+        raise ValueError(f"--val-fraction {args.val_fraction}: give a number between 0 and 1")
+    if args.epochs < 1 or args.batch_size < 1 or (args.n is not None and args.n < 2):
+        raise ValueError("--epochs and --batch-size must be at least 1, --n at least 2")
+
+
+def _prepare(args, size: int):
+    """The run (strategy, precision, seed) and the datasets, after the split was reported."""
+    from colorize_lib import data, fitting, runtime
+
+    split = data.holdout_split(args.data, size, args.n, args.val_fraction, args.seed)
+    print(
+        f"data: {split.source_description}\n-> {len(split.train)} training + "
+        f"{len(split.val)} validation pictures at {size}x{size}"
+    )
+    run = runtime.setup(seed=args.seed)
+    print(f"running on {run.devices}, precision {run.precision}")
+    train_ds, val_ds = data.make_datasets(split, args.batch_size, args.seed, run.replicas)
+    return run, train_ds, val_ds, fitting.samples_from(val_ds), split.key
+
+
+def _train_and_save(train, model, out: Path, run_dir: Path) -> int:
+    """Run ``train()``; save ``model`` to ``out`` only when it finished."""
+    from colorize_lib import files, fitting
+
+    files.remove_temporaries(out)  # of a save to --out that a kill interrupted
+    start = time.time()
+    try:
+        train()
+    except (fitting.TrainingDiverged, fitting.RunMismatch, FileNotFoundError) as err:
+        print(f"error: {err}")
+        return 1
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: run the same command again to resume from {run_dir}")
+        return 130
+    files.save_model(model, out)
+    print(f"saved {out} after {time.time() - start:.0f} s (checkpoints and samples in {run_dir})")
+    return 0
+
+
+def run_train(args) -> int:
+    from colorize_lib import fitting, jobs, models, sources
+
+    out = _model_path(args.out)
+    try:
+        models.check_size(args.size)
+        models.encoder_spec(args.encoder)
+        _check_common(args)
+        jobs.check_writable(out.parent)  # before minutes of training, not after
+        run, train_ds, val_ds, samples, data_key = _prepare(args, args.size)
+    except (ValueError, FileNotFoundError, sources.SourceError) as err:
+        print(f"error: {err}")
+        return 2
+    with run.strategy.scope():
+        weights = None if args.weights == "none" else args.weights
+        model = models.build_unet(args.size, args.encoder, weights=weights)
+    run_dir = out.with_name(out.stem + ".run")
+    recipe = {
+        "data": data_key,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "weights": args.weights,
+        "encoder": args.encoder,
+    }
+    return _train_and_save(
+        lambda: fitting.train_unet(
+            model,
+            train_ds,
+            val_ds,
+            args.epochs,
+            run_dir,
+            freeze_epochs=args.freeze_epochs if model.pretrained else 0,
+            learning_rate=args.learning_rate,
+            samples=samples,
+            resume=args.resume,
+            strategy=run.strategy,
+            recipe=recipe,
+        ),
+        model,
+        out,
+        run_dir,
+    )
+
+
+def run_train_gan(args) -> int:
+    from colorize_lib import files, fitting, infer, jobs, models, sources
+
+    out = _model_path(args.out)
+    try:
+        if Path(args.init).resolve() == out.resolve():
+            raise ValueError(f"--out {out} is the --init model: choose another --out")
+        generator = infer.load_model(args.init)
+        models.check_colorizer(generator)
+        model_size = generator.input_shape[1]
+        size = args.size or model_size or 128
+        if model_size is not None and size != model_size:
+            raise ValueError(
+                f"--size {size}: {args.init} was built for {model_size}x{model_size} "
+                f"pictures; leave --size out or pass --size {model_size}"
+            )
+        models.check_size(size)
+        _check_common(args)
+        jobs.check_writable(out.parent)
+        if args.l1_weight < 0 or not 0 <= args.label_smoothing < 1 or args.d_warmup_epochs < 0:
+            raise ValueError(
+                "--l1-weight and --d-warmup-epochs must be >= 0, --label-smoothing in [0, 1)"
+            )
+        n_down = args.d_downsamples or models.patch_downsamples(size)
+        models.check_patch_depth(size, n_down)  # a depth too large for the size: say so now
+        run, train_ds, val_ds, samples, data_key = _prepare(args, size)
+    except (ValueError, FileNotFoundError, sources.SourceError) as err:
+        print(f"error: {err}")
+        return 2
+    with run.strategy.scope():
+        generator = models.copy_model(generator)  # its variables under the run's strategy
+        discriminator = models.build_discriminator(size, n_down=n_down)
+    run_dir = out.with_name(out.stem + ".run")
+    recipe = {
+        "init": files.sha256(Path(args.init))[:16],
+        "data": data_key,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+    }
+
+    def train():
+        history = fitting.train_gan(
+            generator,
+            train_ds,
+            val_ds,
+            args.epochs,
+            run_dir,
+            discriminator=discriminator,
+            l1_weight=args.l1_weight,
+            g_learning_rate=args.lr,
+            d_learning_rate=args.d_lr,
+            label_smoothing=args.label_smoothing,
+            d_warmup_epochs=args.d_warmup_epochs,
+            samples=samples,
+            resume=args.resume,
+            strategy=run.strategy,
+            recipe=recipe,
+        )
+        record = {"epochs": history.history, "steps": history.steps, "reports": history.reports}
+        files.write_json(run_dir / "gan_history.json", record)
+        last = {k: round(v[-1], 4) for k, v in history.history.items() if v}
+        print(f"last epoch: {last}")
+
+    return _train_and_save(train, generator, out, run_dir)
