@@ -252,15 +252,21 @@ def _photo_bytes(color, fmt="PNG") -> bytes:
 
 
 def _zip_bytes() -> bytes:
-    """Three noisy PNGs (about 360 KB in all, so that half a download spans several blocks)."""
+    """Three noisy PNGs (about 360 KB in all, so that half a download spans several blocks).
+    The same bytes on every call: each member has a fixed date (``writestr`` with a bare name
+    stamps the current time, and a part file cut from another second's zip is another file)."""
     buf = io.BytesIO()
     rng = np.random.default_rng(0)
+
+    def member(name: str) -> zipfile.ZipInfo:
+        return zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+
     with zipfile.ZipFile(buf, "w") as zf:
         for i in range(3):
             png = io.BytesIO()
             Image.fromarray(rng.integers(0, 256, (200, 200, 3), dtype=np.uint8)).save(png, "PNG")
-            zf.writestr(f"pics/p{i}.png", png.getvalue())
-        zf.writestr("pics/notes.md", "hello")
+            zf.writestr(member(f"pics/p{i}.png"), png.getvalue())
+        zf.writestr(member("pics/notes.md"), "hello")
     return buf.getvalue()
 
 
