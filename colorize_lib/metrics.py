@@ -157,6 +157,25 @@ def colorfulness_gap(pred: Any, truth: Any, per_image: bool = False) -> float | 
     return _reduce(gap, single, per_image)
 
 
+def abs_gap(pred: Any, truth: Any) -> float:
+    """``|colourfulness(pred) - colourfulness(truth)|`` averaged over pictures: how far from each
+    real photo's own vividness the prediction is, too dull or too loud (chapter 4's measure)."""
+    return float(np.abs(colorfulness_gap(pred, truth, per_image=True)).mean())
+
+
+def gap_closed(truth: Any, before: Any, after: Any) -> dict[str, float]:
+    """What ``after`` (the GAN) changed against ``before`` (the U-Net) on the same pictures:
+    ``closed``, the share of ``before``'s ``abs_gap`` that ``after`` closed (negative: it widened
+    it), and ``psnr_change`` in dB (negative: further from the truth pixel by pixel)."""
+    gap_before, gap_after = abs_gap(before, truth), abs_gap(after, truth)
+    return {
+        "gap_before": gap_before,
+        "gap_after": gap_after,
+        "closed": 1.0 - gap_after / gap_before if gap_before > 0 else 0.0,
+        "psnr_change": psnr(after, truth) - psnr(before, truth),
+    }
+
+
 def ab_accuracy_curve(
     pred: Any, truth: Any, thresholds: Iterable[float] = AUC_THRESHOLDS
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -177,6 +177,7 @@ BENCHMARKS = {  # results/<name>.json -> title, in the order the page shows them
     "unet": "U-Net training and full-resolution inference",
     "infer": "Colorizing speed: batched, one by one, one large photo",
     "gan": "GAN training",
+    "seeds": "Chapters 3 and 4 with other seeds: the GAN's effect build after build",
     "browser": "The book's models in a browser: a 2048x1536 photo, page weight",
     "quality": "Quality on held-out photos",
     "reliability": "The command line under bad input and kills",

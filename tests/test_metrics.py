@@ -143,3 +143,27 @@ def test_compare_gives_signed_and_relative_changes():
     assert "AUC" not in line  # columns missing from the rows are left out
     with pytest.raises(KeyError, match="no row named 'GAN'"):
         metrics.compare(rows, "gray", "GAN")
+
+
+def test_the_gap_a_gan_closes_is_measured_per_picture(pictures):
+    """abs_gap averages |CF(pred) - CF(truth)| over pictures, so a picture too dull and one too
+    loud do not cancel; gap_closed is the share of `before`'s gap that `after` closed."""
+    gray = metrics.gray_baseline(pictures)
+    cf = metrics.colorfulness(pictures, per_image=True)
+    assert metrics.abs_gap(gray, pictures) == pytest.approx(cf.mean(), rel=1e-3)
+    assert metrics.abs_gap(pictures, pictures) == pytest.approx(0.0)
+    # two pictures' errors of opposite sign: the mean gap is 0, the mean |gap| is not
+    swapped = pictures[[1, 0, 3, 2]]
+    signed = metrics.colorfulness_gap(swapped, pictures, per_image=True)
+    assert metrics.abs_gap(swapped, pictures) == pytest.approx(np.abs(signed).mean())
+    assert metrics.abs_gap(swapped, pictures) > abs(signed.mean())
+
+    done = metrics.gap_closed(pictures, before=gray, after=pictures)  # the whole gap closed
+    assert done["closed"] == pytest.approx(1.0) and done["psnr_change"] > 0
+    assert done["gap_before"] == pytest.approx(cf.mean(), rel=1e-3) and done["gap_after"] == 0
+    undone = metrics.gap_closed(pictures, before=pictures, after=gray)  # no gap to close
+    assert undone["closed"] == 0.0 and undone["psnr_change"] < 0
+    half = metrics.gap_closed(pictures, before=gray, after=(gray + pictures / 255.0) / 2)
+    assert 0.2 < half["closed"] < 0.8  # half-way colours close part of the gap
+    worse = metrics.gap_closed(pictures, before=(gray + pictures / 255.0) / 2, after=gray)
+    assert worse["closed"] < 0  # a duller `after` widens it

@@ -156,6 +156,9 @@ SHOWS: dict[str, Shows] = {
             *(hedge_row(name) for name in ("truth", "U-Net", "GAN")),
             r"^where the colour is ambiguous the GAN brought back -?\d+% of the chroma the "
             r"U-Net's hedge had lost$",
+            # other seeds, read from benchmarks/results/seeds.json
+            r"^profile '\w+', \d+ held-out pictures \(python benchmarks/bench_seeds\.py.*\):$",
+            r"^\s+seed \d+: the GAN closed -?\d+% of the U-Net's gap, PSNR [-+][\d.]+ dB$",
             # the benchmark on real photos, read from benchmarks/results/bench_gan.json
             r"^measured .* on a \d+-core .* with: python benchmarks/bench_gan\.py.*$",
             r"^GAN: \d+ epochs, .* held-out photos .* \(\d+% closed\), PSNR from .* dB\)$",

@@ -1,0 +1,125 @@
+"""Chapter 4's thesis, build after build: what chapters 3 and 4 train and print, for several seeds.
+
+For each ``--seeds S`` this does what a book build with ``COLORIZE_SEED=S`` does in chapters 3
+and 4 (the profile's split, ``zoo.unet``, ``zoo.gan``) and scores what chapter 4 scores, with the
+same functions: on the profile's held-out pictures, PSNR, colourfulness and the mean
+|colourfulness gap| to the truth of gray, the U-Net and the GAN; the share of the U-Net's gap
+the GAN closed and what it cost in PSNR (``metrics.gap_closed``); and, on the procedural
+pictures, the chroma where the colour is ambiguous and where context decides
+(``ambiguity.hedge``).
+
+The models go to the book's cache (``COLORIZE_CACHE``), under the keys the chapters use, so a
+``make book`` with the same seed afterwards reuses them instead of training again.
+
+Issue 13's target for every CPU build: the GAN closes at least 30 % of the U-Net's gap for at
+most 1 dB of PSNR. Run: ``python benchmarks/bench_seeds.py [--seeds 0 1 2] [--profile cpu]``
+(about 6 minutes a seed on 2 cores from an empty cache). Figures go to
+``benchmarks/results/seeds.json``, read by chapter 4 and the Benchmarks page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _common import write_result  # noqa: E402
+
+TARGET = {"closed_at_least": 0.30, "psnr_change_at_least_db": -1.0}
+
+
+def one_seed(profile, split, seed: int) -> dict:
+    """Train (or reuse) chapter 3's U-Net and chapter 4's GAN for ``seed``; chapter 4's scores."""
+    import numpy as np
+
+    from colorize_lib import ambiguity, infer, metrics, runtime, synth, zoo
+
+    run = runtime.setup(dataclasses.replace(profile, seed=seed))
+    start = time.time()
+    unet = zoo.unet(run, split, samples=False)
+    gan = zoo.gan(run, split, unet, samples=False)
+    truth = np.asarray(split.val[: profile.n_eval])  # chapter 4's held-out pictures
+    preds = {
+        "gray": metrics.gray_baseline(truth),
+        "U-Net": infer.colorize_batch(unet.model, truth),
+        "GAN": infer.colorize_batch(gan.model, truth),
+    }
+    row = {
+        "seed": seed,
+        "trained_now": [name for name, t in (("U-Net", unet), ("GAN", gan)) if not t.reused],
+        "seconds": round(time.time() - start),
+        "colourfulness_truth": round(metrics.colorfulness(truth), 2),
+        **{
+            name: {
+                "psnr_db": round(metrics.psnr(p, truth), 3),
+                "colourfulness": round(metrics.colorfulness(p), 2),
+                "abs_gap": round(metrics.abs_gap(p, truth), 2),
+            }
+            for name, p in preds.items()
+        },
+    }
+    effect = metrics.gap_closed(truth, preds["U-Net"], preds["GAN"])
+    row["closed"] = round(effect["closed"], 3)
+    row["psnr_change_db"] = round(effect["psnr_change"], 3)
+    row["target_met"] = bool(
+        effect["closed"] >= TARGET["closed_at_least"]
+        and effect["psnr_change"] >= TARGET["psnr_change_at_least_db"]
+    )
+    try:
+        ambiguous = synth.ambiguous_masks(split.val_names[: len(truth)], profile.image_size)
+    except ValueError:  # photos: no map of ambiguous places
+        ambiguous = None
+    if ambiguous is not None:
+        hedge = ambiguity.hedge({k: preds[k] for k in ("U-Net", "GAN")}, truth, ambiguous)
+        row["chroma_share_where_ambiguous"] = {r["name"]: round(r["amb_share"], 3) for r in hedge}
+        row["chroma_share_where_decided"] = {r["name"]: round(r["det_share"], 3) for r in hedge}
+    return row
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--profile", default="cpu", help="tiny, cpu or gpu (default: cpu)")
+    args = p.parse_args()
+
+    from colorize_lib import data, profiles
+
+    profile = profiles.get_profile(args.profile)  # COLORIZE_DATA applies, as in a build
+    split = data.profile_split(profile)  # the same pictures for every seed
+    rows = []
+    for seed in args.seeds:
+        print(f"== seed {seed}", flush=True)
+        row = one_seed(profile, split, seed)
+        rows.append(row)
+        print(
+            f"seed {seed}: U-Net {row['U-Net']['psnr_db']:.2f} dB, |gap| {row['U-Net']['abs_gap']:.1f}"
+            f"; GAN {row['GAN']['psnr_db']:.2f} dB, |gap| {row['GAN']['abs_gap']:.1f}: "
+            f"{row['closed']:.0%} of the gap closed, PSNR {row['psnr_change_db']:+.2f} dB "
+            f"(target {'met' if row['target_met'] else 'NOT met'})",
+            flush=True,
+        )
+    figures = {
+        "profile": profile.describe(),
+        "data": profile.data or profile.source,
+        "n_eval": min(profile.n_eval, len(split.val)),
+        "target": TARGET,
+        "seeds": rows,
+        "target_met_in_every_seed": all(r["target_met"] for r in rows),
+    }
+    command = "python benchmarks/bench_seeds.py " + " ".join(sys.argv[1:])
+    write_result("seeds", figures, command.strip())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
