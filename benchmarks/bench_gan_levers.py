@@ -16,10 +16,10 @@ Pictures and U-Net:
 
 Levers: λ (``--l1``), the discriminator's depth (``--n-down``), normalisation (``--norm``:
 instance, batch, none, or spectral normalisation of every convolution, Miyato et al. 2018) and
-learning rate (``--d-lr``), the generator's learning rate (``--lr``), label smoothing, a warm-up
-of the discriminator alone, the adversarial loss (``--loss``: bce, lsgan (Mao et al. 2017) or
-hinge), feature matching on the discriminator's layers (``--fm``, Salimans et al. 2016;
-pix2pixHD). The variants that the library does not offer (spectral normalisation, the other
+learning rate (``--d-lr``), the generator's learning rate (``--lr``) and pix2pix's linear decay
+of both (``--decay``), label smoothing, a warm-up of the discriminator alone, the adversarial
+loss (``--loss``: bce, lsgan (Mao et al. 2017) or hinge), feature matching on the
+discriminator's layers (``--fm``, Salimans et al. 2016; pix2pixHD). The variants that the library does not offer (spectral normalisation, the other
 losses, feature matching) live here, as a subclass of the library's GAN, and nowhere else.
 
 ``--boost`` instead scores the U-Net with its chroma multiplied by 1.2 ... 2: a saturation knob
@@ -70,6 +70,12 @@ def parse() -> argparse.Namespace:
     p.add_argument("--fm", type=float, default=0.0, help="feature matching weight")
     p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument("--warmup", type=int, default=0, help="discriminator-only epochs first")
+    p.add_argument(
+        "--decay",
+        action="store_true",
+        help="pix2pix's schedule: both learning rates constant for the first half of the "
+        "epochs, then down linearly towards 0",
+    )
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args()
@@ -274,7 +280,16 @@ def main() -> int:
             compile_(False)
             model.fit(train_ds, epochs=args.warmup, verbose=0)
         compile_(True)
-        model.fit(train_ds, epochs=args.epochs, verbose=0, callbacks=[Score()])
+
+        class Decay(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                half = args.epochs // 2
+                factor = 1.0 if epoch < half else (args.epochs - epoch) / (args.epochs - half + 1)
+                for optimizer, lr in ((model.optimizer, args.lr), (model.d_optimizer, args.d_lr)):
+                    optimizer.learning_rate.assign((lr or args.lr) * factor)
+
+        calls = [Score(), Decay()] if args.decay else [Score()]
+        model.fit(train_ds, epochs=args.epochs, verbose=0, callbacks=calls)
     record["seconds"] = round(time.time() - start)
     record = summary(record, rows, args)
 
