@@ -146,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     trained = bool(args.unet and args.gan)
     if trained:
         paths = {"U-Net": args.unet, "GAN": args.gan}
-        what = f"trained models {args.unet.name}, {args.gan.name}"
+        what = "trained models " + ", ".join(
+            f"{p.parent.name}/{p.name}" for p in (args.unet, args.gan)
+        )
     else:
         paths = {}
         for label in ("U-Net", "GAN"):

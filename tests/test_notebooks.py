@@ -157,7 +157,7 @@ SHOWS: dict[str, Shows] = {
             r"^where the colour is ambiguous the GAN brought back -?\d+% of the chroma the "
             r"U-Net's hedge had lost$",
             # other seeds, read from benchmarks/results/seeds.json
-            r"^profile '\w+', \d+ held-out pictures \(python benchmarks/bench_seeds\.py.*\):$",
+            r"^profile '\w+', \d+ held-out .*pictures.* \(python benchmarks/bench_seeds\.py.*\):$",
             r"^\s+seed \d+: the GAN closed -?\d+% of the U-Net's gap, PSNR [-+][\d.]+ dB$",
             # the benchmark on real photos, read from benchmarks/results/bench_gan.json
             r"^measured .* on a \d+-core .* with: python benchmarks/bench_gan\.py.*$",
