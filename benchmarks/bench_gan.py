@@ -94,7 +94,7 @@ def score(model, truth: np.ndarray) -> dict[str, float]:
         "psnr_db": round(float(metrics.psnr(pred, truth01)), 3),
         "colourfulness": round(float(metrics.colorfulness(pred)), 2),
         "colourfulness_truth": round(float(metrics.colorfulness(truth01)), 2),
-        "colourfulness_gap_abs": round(float(np.abs(gap).mean()), 2),
+        "colourfulness_gap_abs": round(metrics.abs_gap(pred, truth01), 2),  # chapter 4's
         "colourfulness_gap_signed": round(float(gap.mean()), 2),
         "ab_error": round(float(metrics.ab_error(pred, truth01)), 2),
     }
