@@ -19,8 +19,9 @@ instance, batch, none, or spectral normalisation of every convolution, Miyato et
 learning rate (``--d-lr``), the generator's learning rate (``--lr``) and pix2pix's linear decay
 of both (``--decay``), label smoothing, a warm-up of the discriminator alone, the adversarial
 loss (``--loss``: bce, lsgan (Mao et al. 2017) or hinge), feature matching on the
-discriminator's layers (``--fm``, Salimans et al. 2016; pix2pixHD). The variants that the library does not offer (spectral normalisation, the other
-losses, feature matching) live here, as a subclass of the library's GAN, and nowhere else.
+discriminator's layers (``--fm``, Salimans et al. 2016; pix2pixHD). The variants that the
+library does not offer (spectral normalisation, the other losses, feature matching, the decay)
+live here, as a subclass of the library's GAN, and nowhere else.
 
 ``--boost`` instead scores the U-Net with its chroma multiplied by 1.2 ... 2: a saturation knob
 with no training, the reference a GAN has to beat on these two numbers.
@@ -126,10 +127,9 @@ def lever_gan(generator, discriminator, loss: str, fm: float):
                 ab_fake = self.generator(L, training=True)
                 *f_real, real = self.features([L, ab_real], training=True)
                 *f_fake, fake = self.features([L, ab_fake], training=True)
-                g_l1 = tf.reduce_mean(tf.abs(ab_real - ab_fake))
+                g_adv, g_l1 = gan.generator_losses(fake, ab_real, ab_fake)  # the library's
                 if loss == "bce":
                     d_loss = gan.discriminator_loss(real, fake, self.label_smoothing)
-                    g_adv = gan.generator_losses(fake, ab_real, ab_fake)[0]
                 elif loss == "lsgan":
                     d_loss = 0.5 * (tf.reduce_mean((real - 1) ** 2) + tf.reduce_mean(fake**2))
                     g_adv = 0.5 * tf.reduce_mean((fake - 1) ** 2)
