@@ -13,7 +13,7 @@ The models go to the book's cache (``COLORIZE_CACHE``), under the keys the chapt
 
 Issue 13's target for every CPU build: the GAN closes at least 30 % of the U-Net's gap for at
 most 1 dB of PSNR. Run: ``python benchmarks/bench_seeds.py [--seeds 0 1 2] [--profile cpu]``
-(about 8 minutes a seed on 2 cores from an empty cache: the U-Net 170 s, the GAN 300 s).
+(about 7 minutes a seed on 2 cores from an empty cache: the U-Net 150 s, the GAN 240-300 s).
 Figures go to ``benchmarks/results/seeds.json``, read by chapter 4 and the Benchmarks page.
 """
 

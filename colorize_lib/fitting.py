@@ -23,6 +23,7 @@ and recipes. Call them inside nothing special: models are built, compiled and tr
 from __future__ import annotations
 
 import json
+import math
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -193,6 +194,16 @@ def compile_unet(model: keras.Model, learning_rate: float = 1e-3) -> keras.Model
     return model
 
 
+def cosine_decay(peak: float, epochs: int) -> keras.callbacks.LearningRateScheduler:
+    """Epoch ``e`` (0-based) of ``epochs`` trains at ``peak * (1 + cos(pi * e / epochs)) / 2``:
+    big steps first, then ever smaller ones, so the weights settle where the loss is low
+    instead of ending wherever the last big step left them (two seeds then give two similar
+    models). The epoch counts from the start of the run, so a resumed run continues the curve."""
+    return keras.callbacks.LearningRateScheduler(
+        lambda epoch, lr: peak * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
+    )
+
+
 def train_unet(
     model,
     train_ds,
@@ -207,8 +218,10 @@ def train_unet(
     """Train a U-Net (``models.build_unet``) with the L1 loss; ``fit``'s other arguments apply.
 
     The first ``freeze_epochs`` epochs train the decoder only (the pretrained encoder frozen,
-    so the random decoder's first large gradients do not wreck it), then everything.
-    ``samples=(L_norm [N,S,S,1], ab_norm [N,S,S,2])`` shows colorizations after every epoch.
+    so the random decoder's first large gradients do not wreck it), then everything. The
+    learning rate falls from ``learning_rate`` along a half cosine over the epochs
+    (``cosine_decay``). ``samples=(L_norm [N,S,S,1], ab_norm [N,S,S,2])`` shows
+    colorizations after every epoch.
     """
     freeze_epochs = max(0, min(freeze_epochs, epochs))
 
@@ -224,9 +237,10 @@ def train_unet(
         "input_shape": list(model.input_shape),
         "learning_rate": learning_rate,
         "freeze_epochs": freeze_epochs,
+        "schedule": "cosine",
         **kwargs.pop("recipe", {}),
     }
-    extra = list(kwargs.pop("extra", ()))
+    extra = [cosine_decay(learning_rate, epochs), *kwargs.pop("extra", ())]
     if samples is not None:
         extra.append(cb.SampleStrip(*samples, out_dir=run_dir))
     return fit(model, train_ds, val_ds, stages, run_dir, recipe=recipe, extra=extra, **kwargs)

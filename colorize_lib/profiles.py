@@ -109,7 +109,7 @@ PROFILES: dict[str, Profile] = {
         # is mostly the hedge where context cannot decide (chapters 3 and 4 measure both)
         unet_epochs=10,
         freeze_epochs=1,
-        # chapter 4 about 5½ minutes on 2 cores. λ = 10 and 8 epochs: on the procedural pictures
+        # chapter 4 about 5 minutes on 2 cores. λ = 10 and 8 epochs: on the procedural pictures
         # the GAN gave back most of the chroma the U-Net's hedge lost (bench_gan_levers.py), and
         # benchmarks/bench_seeds.py measures what it closes of the colourfulness gap, per seed
         gan_epochs=8,

@@ -22,7 +22,8 @@ A scene, drawn from back to front (``y`` = 0 at the top, 1 at the bottom):
 Lab lightness and the same texture, each equally likely (``CHOICES``): a meadow is green or
 lavender, a forest (and a treeline) in summer or autumn colours, a lake blue, green or brown.
 Nothing in the gray picture says which: a network trained with a per-pixel loss can only hedge
-there. Everything else is decided by context (a day sky is blue above, snow is white on the
+there. The options leave the picture about equally colourful, so the hue is what is unknown,
+not the vividness. Everything else is decided by context (a day sky is blue above, snow is white on the
 peaks, the sea mirrors the sky, sand and wheat have one colour each). These choices are drawn
 from their own random stream, so ``generate_one(i, size, choices={"meadow": "lavender"})`` is
 the same scene with another meadow; ``element_map`` says which pixels are which element and
@@ -54,10 +55,13 @@ _SKIES: dict[str, tuple] = {
     "overcast": ((0.52, 0.56, 0.62), (0.78, 0.80, 0.82), None, (0.92, 0.94, 0.98), 0.80),
 }
 # element -> {option: Lab colour}: equally likely hues of one lightness (so one gray), opposite
-# enough in ab that the average of the options is a dull colour none of them has
+# enough in ab that the average of the options is a dull colour none of them has. The chromas
+# are set so that swapping one option for another leaves the picture's colourfulness
+# (``metrics.colorfulness``) nearly unchanged: only the hue is unknowable, not how colourful
+# the picture is, so a model that commits to any one option can match the truth's colourfulness.
 CHOICES: dict[str, dict[str, tuple[float, float, float]]] = {
-    "meadow": {"green": (52.0, -42.0, 46.0), "lavender": (52.0, 36.0, -36.0)},
-    "forest": {"summer": (32.0, -30.0, 28.0), "autumn": (32.0, 34.0, 30.0)},
+    "meadow": {"green": (52.0, -35.0, 38.0), "lavender": (52.0, 42.0, -42.0)},
+    "forest": {"summer": (32.0, -38.0, 36.0), "autumn": (32.0, 24.5, 21.5)},
     "lake": {
         "blue": (40.0, -4.0, -28.0),
         "green": (40.0, -26.0, 12.0),

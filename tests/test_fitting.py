@@ -60,14 +60,15 @@ def test_the_small_unet_has_the_real_ones_interface():
 class _EpochsSeen(keras.callbacks.Callback):
     def __init__(self):
         super().__init__()
-        self.epochs, self.start_weights = [], None
+        self.epochs, self.start_weights, self.learning_rates = [], None, []
 
     def on_train_begin(self, logs=None):
         if self.start_weights is None:
             self.start_weights = self.model.get_weights()
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch, logs=None):  # after train_unet's learning-rate schedule
         self.epochs.append(epoch)
+        self.learning_rates.append(float(self.model.optimizer.learning_rate))
 
 
 class _InterruptAfter(keras.callbacks.Callback):
@@ -118,6 +119,8 @@ def test_interrupted_run_resumes_from_the_saved_epoch(tmp_path):
     seen = _EpochsSeen()
     history = fitting.train_unet(fresh, data, val, 3, tmp_path, extra=[seen], verbose=0)
     assert seen.epochs == [1, 2]  # epoch 0 is not repeated
+    # the learning rate goes on down its half cosine from where the interrupted run stopped
+    np.testing.assert_allclose(seen.learning_rates, [0.75e-3, 0.25e-3], rtol=1e-6)
     for a, b in zip(weights_after_epoch_1, seen.start_weights, strict=True):
         np.testing.assert_array_equal(a, b)
     assert len(history.history["loss"]) == 3 and history.history["loss"][0] == first_loss
@@ -132,6 +135,7 @@ def test_interrupted_run_resumes_from_the_saved_epoch(tmp_path):
     over = _EpochsSeen()  # --no-resume: starts over from epoch 0
     history = fitting.train_unet(_model(), data, None, 1, tmp_path, resume=False, extra=[over])
     assert over.epochs == [0] and len(history.history["loss"]) == 1
+    np.testing.assert_allclose(over.learning_rates, [1e-3], rtol=1e-6)  # the peak first
 
 
 def test_frozen_encoder_epochs_then_fine_tuning(tmp_path):

@@ -83,7 +83,8 @@ SHOWS: dict[str, Shows] = {
             r"^share of the ab square inside the gamut, L = 10\.\.90: \[.*\]$",
             # the procedural landscapes' ambiguous elements: options with one gray
             *(
-                rf"^{e} \({o}\): largest difference in L between them [\d.]+$"
+                rf"^{e} \({o}\): largest difference in L between them [\d.]+; "
+                rf"colourfulness [\d.]+(, [\d.]+)+$"
                 for e, o in (
                     ("meadow", "green, lavender"),
                     ("forest", "summer, autumn"),
@@ -92,6 +93,14 @@ SHOWS: dict[str, Shows] = {
             ),
             r"^of the \d+ landscapes above, \d+% have a meadow, forest or lake; \d+% of all their "
             r"pixels are such places$",
+            *(  # each option's mean colourfulness over the landscapes that show the element
+                rf"^{e} \({o}\): in \d+ of the \d+ landscapes(, mean colourfulness [\d.]+(, [\d.]+)+)?$"
+                for e, o in (
+                    ("meadow", "green, lavender"),
+                    ("forest", "summer, autumn"),
+                    ("lake", "blue, green, brown"),
+                )
+            ),
             r"^FAIL: their gray levels differ.*",
             r"^PASS: both are gray level \d+.*",
         ),
@@ -114,7 +123,8 @@ SHOWS: dict[str, Shows] = {
             r"^PASS: for c_in=\d+.* as Keras counts.*",  # and its solution
             r"^FAIL: on a pixel green in 7 photos of 10, red in 3, your L1 guess .*",
             r"^PASS: on a pixel green in 7 photos of 10 and red in 3, the L1 guess is the green.*",
-            r"^epoch 1/\d+  loss [\d.e-]+  val_loss [\d.e-]+  \(\d+ s\)$",  # one line an epoch
+            # one line an epoch, with the cosine schedule's learning rate (its peak first)
+            r"^epoch 1/\d+  loss [\d.e-]+  val_loss [\d.e-]+  learning_rate 0\.001  \(\d+ s\)$",
             r"^cached in .*unet-[0-9a-f]{12}$",  # the model cache's folder for this recipe
             r"^\s*PSNR dB\s+SSIM\s+ab error$",  # the metrics table
             row("U-Net", 3),

@@ -103,6 +103,29 @@ def test_ambiguous_elements_share_one_gray_and_nothing_else_changes():
         synth.generate_one(scene, 64, choices={"meadow": "blue"})
 
 
+def test_an_option_changes_the_hue_not_how_colourful_the_picture_is():
+    # Chapter 4 scores a GAN by how close each picture's colourfulness comes to the truth's. A
+    # model that commits to the other option (lavender for green) must be able to score as well
+    # as one that guessed right, so swapping an option barely moves the picture's colourfulness;
+    # the palettes before this rule moved it by 5-6 units, always the same way.
+    from colorize_lib import metrics
+
+    for element, options in synth.CHOICES.items():
+        cf = np.array(
+            [
+                metrics.colorfulness(
+                    np.stack([synth.generate_one(i, 32, choices={element: o}) for o in options])
+                    / 255.0,
+                    per_image=True,
+                )
+                for i in range(40)
+            ]
+        )  # [scene, option]
+        shift = cf - cf.mean(axis=1, keepdims=True)
+        assert np.abs(shift.mean(axis=0)).max() < 1.0, f"{element}: {shift.mean(axis=0)}"
+        assert np.abs(shift).mean() < 1.5, f"{element}: {np.abs(shift).mean():.2f}"
+
+
 def test_ambiguous_masks_follow_the_split_names():
     masks = synth.ambiguous_masks(["synth:0:3", "synth:2:5"], 32)
     np.testing.assert_array_equal(masks[0], synth.element_map(3, 32, 0)[1])
