@@ -6,7 +6,9 @@ same functions: on the profile's held-out pictures, PSNR, colourfulness and the 
 |colourfulness gap| to the truth of gray, the U-Net and the GAN; the share of the U-Net's gap
 the GAN closed and what it cost in PSNR (``metrics.gap_closed``); and, on the procedural
 pictures, the chroma where the colour is ambiguous and where context decides
-(``ambiguity.hedge``).
+(``ambiguity.hedge``), and how much of the gap closes when the U-Net's colours get, in every
+ambiguous place, the truth's option or an option drawn at random (the most a GAN that knows
+no more than the gray can hope for).
 
 The models go to the book's cache (``COLORIZE_CACHE``), under the keys the chapters use, so a
 ``make book`` with the same seed afterwards reuses them instead of training again.
@@ -81,7 +83,40 @@ def one_seed(profile, split, seed: int) -> dict:
         hedge = ambiguity.hedge({k: preds[k] for k in ("U-Net", "GAN")}, truth, ambiguous)
         row["chroma_share_where_ambiguous"] = {r["name"]: round(r["amb_share"], 3) for r in hedge}
         row["chroma_share_where_decided"] = {r["name"]: round(r["det_share"], 3) for r in hedge}
+        # How far the gap can close at all: the U-Net's colours with every ambiguous place
+        # painted in the truth's option (the best any model can do there) or in an option drawn
+        # at random (a plausible answer that knows no more than the gray, as a GAN's does)
+        names = split.val_names[: len(truth)]
+        drawn = [_with_drawn_options(name, profile.image_size, seed) for name in names]
+        ceiling = {}
+        for label, source in (("the truth's option", truth), ("a drawn option", np.stack(drawn))):
+            painted = _paint(preds["U-Net"], source, ambiguous)
+            ceiling[label] = round(metrics.gap_closed(truth, preds["U-Net"], painted)["closed"], 3)
+        row["closed_if_ambiguous_places_had"] = ceiling
     return row
+
+
+def _with_drawn_options(name: str, size: int, seed: int):
+    """Procedural picture ``name`` ("synth:SET:INDEX") with its ambiguous options drawn anew."""
+    import numpy as np
+
+    from colorize_lib import synth
+
+    _, picture_set, index = name.split(":")
+    rng = np.random.default_rng([seed, int(index)])
+    choices = {element: rng.choice(list(opts)) for element, opts in synth.CHOICES.items()}
+    return synth.generate_one(int(index), size, int(picture_set), choices)
+
+
+def _paint(pred, source, mask):
+    """``pred`` [N, S, S, 3] with the ab of ``source`` where ``mask`` [N, S, S] (L kept)."""
+    import numpy as np
+
+    from colorize_lib import color
+
+    lab = color.rgb_to_lab_np(pred)  # [N, S, S, 3]
+    lab[mask, 1:] = color.rgb_to_lab_np(source)[mask, 1:]
+    return np.clip(color.lab_to_rgb_np(lab), 0, 1)
 
 
 def main() -> int:
@@ -108,6 +143,8 @@ def main() -> int:
             f"(target {'met' if row['target_met'] else 'NOT met'})",
             flush=True,
         )
+        for label, closed in row.get("closed_if_ambiguous_places_had", {}).items():
+            print(f"  the U-Net with {label} in every ambiguous place: {closed:.0%} closed")
     figures = {
         "profile": profile.describe(),
         "data": profile.data or profile.source,
