@@ -15,7 +15,7 @@ The models go to the book's cache (``COLORIZE_CACHE``), under the keys the chapt
 
 Issue 13's target for every CPU build: the GAN closes at least 30 % of the U-Net's gap for at
 most 1 dB of PSNR. Run: ``python benchmarks/bench_seeds.py [--seeds 0 1 2] [--profile cpu]``
-(about 7 minutes a seed on 2 cores from an empty cache: the U-Net 150 s, the GAN 240-300 s).
+(7 to 8 minutes a seed on 2 cores from an empty cache: the U-Net 150 s, the GAN 243-300 s).
 Figures go to ``benchmarks/results/seeds.json``, read by chapter 4 and the Benchmarks page.
 """
 
@@ -33,7 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import write_result  # noqa: E402
+from _common import RESULTS, write_result  # noqa: E402
 
 TARGET = {"closed_at_least": 0.30, "psnr_change_at_least_db": -1.0}
 
@@ -56,8 +56,9 @@ def one_seed(profile, split, seed: int) -> dict:
     }
     row = {
         "seed": seed,
+        "models": {"U-Net": unet.key, "GAN": gan.key},  # their folders in the book's cache
         "trained_now": [name for name, t in (("U-Net", unet), ("GAN", gan)) if not t.reused],
-        "seconds": round(time.time() - start),
+        "seconds": round(time.time() - start),  # this run's: a few when both were cached
         "colourfulness_truth": round(metrics.colorfulness(truth), 2),
         **{
             name: {
@@ -94,6 +95,21 @@ def one_seed(profile, split, seed: int) -> dict:
             ceiling[label] = round(metrics.gap_closed(truth, preds["U-Net"], painted)["closed"], 3)
         row["closed_if_ambiguous_places_had"] = ceiling
     return row
+
+
+def _training_seconds(row: dict) -> int | None:
+    """How long this row's models took to train: this run's time if it trained both, else that
+    of the recorded run (``results/seeds.json``) that trained these very models, if any."""
+    import json
+
+    if row["trained_now"] == ["U-Net", "GAN"]:
+        return row["seconds"]
+    try:
+        earlier = json.loads((RESULTS / "seeds.json").read_text())["figures"]["seeds"]
+    except (OSError, ValueError, KeyError):
+        return None
+    same = [r for r in earlier if r.get("models") == row["models"]]
+    return same[0].get("training_seconds") if same else None
 
 
 def _with_drawn_options(name: str, size: int, seed: int):
@@ -135,6 +151,7 @@ def main() -> int:
     for seed in args.seeds:
         print(f"== seed {seed}", flush=True)
         row = one_seed(profile, split, seed)
+        row["training_seconds"] = _training_seconds(row)
         rows.append(row)
         print(
             f"seed {seed}: U-Net {row['U-Net']['psnr_db']:.2f} dB, |gap| {row['U-Net']['abs_gap']:.1f}"

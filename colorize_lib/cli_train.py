@@ -76,7 +76,12 @@ def add_train(p: argparse.ArgumentParser) -> None:
         help="first epochs train only the decoder (encoder frozen); ignored without "
         "pretrained weights",
     )
-    p.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's step size")
+    p.add_argument(
+        "--learning-rate",
+        type=float,
+        default=1e-3,
+        help="Adam's step size at the start; it decays along a half cosine",
+    )
 
 
 def add_train_gan(p: argparse.ArgumentParser) -> None:

@@ -55,10 +55,11 @@ _SKIES: dict[str, tuple] = {
     "overcast": ((0.52, 0.56, 0.62), (0.78, 0.80, 0.82), None, (0.92, 0.94, 0.98), 0.80),
 }
 # element -> {option: Lab colour}: equally likely hues of one lightness (so one gray), opposite
-# enough in ab that the average of the options is a dull colour none of them has. The chromas
-# are set so that swapping one option for another leaves the picture's colourfulness
-# (``metrics.colorfulness``) nearly unchanged: only the hue is unknowable, not how colourful
-# the picture is, so a model that commits to any one option can match the truth's colourfulness.
+# enough in ab that the average of the options is a colour none of them has (dull for meadows
+# and lakes; an olive for forests, whose options are both yellowish). The chromas are set so
+# that swapping one option for another leaves the picture's colourfulness
+# (``metrics.colorfulness``) unchanged on average over the scenes (one scene may lean either
+# way), so a model that commits to any one option matches the truth's colourfulness on average.
 CHOICES: dict[str, dict[str, tuple[float, float, float]]] = {
     "meadow": {"green": (52.0, -35.0, 38.0), "lavender": (52.0, 42.0, -42.0)},
     "forest": {"summer": (32.0, -38.0, 36.0), "autumn": (32.0, 24.5, 21.5)},

