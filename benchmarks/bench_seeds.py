@@ -97,18 +97,22 @@ def one_seed(profile, split, seed: int) -> dict:
     return row
 
 
-def _training_seconds(row: dict) -> int | None:
-    """How long this row's models took to train: this run's time if it trained both, else that
-    of the recorded run (``results/seeds.json``) that trained these very models, if any."""
+def _recorded_rows() -> list[dict]:
+    """The rows of the last recorded run (``results/seeds.json``), or none."""
     import json
 
+    try:
+        return json.loads((RESULTS / "seeds.json").read_text())["figures"]["seeds"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def _training_seconds(row: dict, recorded: list[dict]) -> int | None:
+    """How long this row's models took to train: this run's time if it trained both, else that
+    of the recorded row with these very models, if any."""
     if row["trained_now"] == ["U-Net", "GAN"]:
         return row["seconds"]
-    try:
-        earlier = json.loads((RESULTS / "seeds.json").read_text())["figures"]["seeds"]
-    except (OSError, ValueError, KeyError):
-        return None
-    same = [r for r in earlier if r.get("models") == row["models"]]
+    same = [r for r in recorded if r.get("models") == row["models"]]
     return same[0].get("training_seconds") if same else None
 
 
@@ -125,14 +129,13 @@ def _with_drawn_options(name: str, size: int, seed: int):
 
 
 def _paint(pred, source, mask):
-    """``pred`` [N, S, S, 3] with the ab of ``source`` where ``mask`` [N, S, S] (L kept)."""
-    import numpy as np
-
+    """``pred`` [N, S, S, 3] with the ab of ``source`` where ``mask`` [N, S, S] (L kept), back
+    to uint8 RGB with the book's gamut rule, as the U-Net's own colours were."""
     from colorize_lib import color
 
     lab = color.rgb_to_lab_np(pred)  # [N, S, S, 3]
     lab[mask, 1:] = color.rgb_to_lab_np(source)[mask, 1:]
-    return np.clip(color.lab_to_rgb_np(lab), 0, 1)
+    return color.lab_to_rgb_keep_L(lab)
 
 
 def main() -> int:
@@ -147,11 +150,12 @@ def main() -> int:
 
     profile = profiles.get_profile(args.profile)  # COLORIZE_DATA applies, as in a build
     split = data.profile_split(profile)  # the same pictures for every seed
+    recorded = _recorded_rows()  # before this run writes over them
     rows = []
     for seed in args.seeds:
         print(f"== seed {seed}", flush=True)
         row = one_seed(profile, split, seed)
-        row["training_seconds"] = _training_seconds(row)
+        row["training_seconds"] = _training_seconds(row, recorded)
         rows.append(row)
         print(
             f"seed {seed}: U-Net {row['U-Net']['psnr_db']:.2f} dB, |gap| {row['U-Net']['abs_gap']:.1f}"
