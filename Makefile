@@ -53,8 +53,11 @@ book: setup
 	$(if $(DATA),COLORIZE_DATA="$(DATA_ABS)") $(VENV)/bin/jupyter-book build . --all
 	@echo "The book: _build/html/index.html"
 
+# Two pytest workers: the book build (one worker, with every test that reads it; see
+# tests/conftest.py) runs beside the rest of the suite. `make test WORKERS=0`: one process.
+WORKERS ?= 2
 test: setup browser
-	COLORIZE_PROFILE=tiny $(PY) -m pytest
+	COLORIZE_PROFILE=tiny $(PY) -m pytest $(if $(filter-out 0,$(WORKERS)),-n $(WORKERS))
 
 lint: setup
 	$(VENV)/bin/ruff check .

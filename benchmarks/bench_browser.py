@@ -48,7 +48,8 @@ STATIC = ROOT / "book" / "_static"
 
 def sizes_per_encoder(work: Path) -> list[dict]:
     """File sizes of a 128-px U-Net per encoder, float32 and float16, and float16's cost."""
-    from colorize_lib import export, files, models
+    from colorize_lib import export, models
+    from colorize_lib.data import files
 
     rows = []
     for encoder in ("MobileNetV2-0.35", "MobileNetV2"):
@@ -137,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from PIL import Image
 
-    from colorize_lib import color, export, files, infer, models, pictures, runtime, synth, webpage
+    from colorize_lib import color, export, infer, models, synth
+    from colorize_lib.data import files, pictures
+    from colorize_lib.pages import webpage
+    from colorize_lib.training import runtime
 
     runtime.setup(precision="float32")
     work = Path(tempfile.mkdtemp(prefix="bench_browser-"))

@@ -41,7 +41,7 @@ def load_pictures(folder: str | None, n: int, size: int, seed: int = 0) -> tuple
     if not folder:
         rng = np.random.default_rng(seed)
         return rng.integers(0, 256, size=(n, size, size, 3), dtype=np.uint8), "random pixels"
-    from colorize_lib import pictures, sources
+    from colorize_lib.data import pictures, sources
 
     files = sorted(sources.FolderSource(folder).paths())
     if len(files) < n:

@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import peak_memory_mb, write_result  # noqa: E402
 
-from colorize_lib import data, sources, synth  # noqa: E402
+from colorize_lib import data, synth  # noqa: E402
+from colorize_lib.data import sources
 
 TRAIN_STEP_IMG_S = 8.5  # U-Net (MobileNetV2) fit at 128x128 on 2 cores, batch 16 (NOTES.md)
 UNET_SPEED = Path(__file__).resolve().parent / "results" / "unet_speed.json"

@@ -43,7 +43,8 @@ def speed(size: int, encoder: str, batch: int = 16, steps: int = 8, xla: bool = 
     ``xla``: the train step compiled with XLA (``jit_compile=True``)."""
     import tensorflow as tf
 
-    from colorize_lib import gan, models, runtime
+    from colorize_lib import gan, models
+    from colorize_lib.training import runtime
 
     runtime.setup(seed=0)  # the precision for this machine, and the seed
     generator = models.build_unet(size, encoder, weights=None)

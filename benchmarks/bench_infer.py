@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import keras
 
-    from colorize_lib import infer, models, runtime, synth
+    from colorize_lib import infer, models, synth
+    from colorize_lib.training import runtime
 
     retracing = _CountRetracing()
     logging.getLogger("tensorflow").addHandler(retracing)

@@ -31,12 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import peak_memory_mb, write_result  # noqa: E402
 
-from colorize_lib import infer, metrics, pictures  # noqa: E402
+from colorize_lib import infer, metrics  # noqa: E402
+from colorize_lib.data import pictures
 
 
 def list_pictures(folder: str | Path) -> list[Path]:
     """The picture files of ``folder`` and its sub-folders (``sources.FolderSource``), sorted."""
-    from colorize_lib import sources
+    from colorize_lib.data import sources
 
     if not Path(folder).is_dir():
         raise SystemExit(f"--folder {folder} is not a folder: give a folder of photos.")

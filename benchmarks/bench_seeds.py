@@ -42,7 +42,8 @@ def one_seed(profile, split, seed: int) -> dict:
     """Train (or reuse) chapter 3's U-Net and chapter 4's GAN for ``seed``; chapter 4's scores."""
     import numpy as np
 
-    from colorize_lib import ambiguity, infer, metrics, runtime, synth, zoo
+    from colorize_lib import ambiguity, infer, metrics, synth
+    from colorize_lib.training import runtime, zoo
 
     run = runtime.setup(dataclasses.replace(profile, seed=seed))
     start = time.time()

@@ -35,7 +35,8 @@ from _common import peak_memory_mb, write_result  # noqa: E402
 def speed(encoders: list[str], batch: int = 16, steps: int = 12) -> dict:
     import keras
 
-    from colorize_lib import fitting, infer, models
+    from colorize_lib import infer, models
+    from colorize_lib.training import fitting
 
     figures: dict = {"batch_size": batch, "weights": "random (offline)"}
     rng = np.random.default_rng(0)
@@ -85,9 +86,8 @@ def quality(args: argparse.Namespace) -> dict:
     train_s = time.perf_counter() - t
 
     # the same deterministic hold-out as the command line (by file name), at full 128 px
-    from colorize_lib import sources
 
-    n_files = len(sources.open_source(args.data).paths())
+    n_files = len(data.open_source(args.data).listing().items)
     n_val = max(1, round(n_files * args.val_fraction))
     held_out = data.load_split(
         source=args.data, size=128, n_train=1, n_val=n_val, seed=0, fallback=False

@@ -4,7 +4,7 @@ Four groups of tools, all on RGB pictures as the rest of the library stores them
 (``uint8`` ``[..., 3]`` or float in ``[0, 1]``):
 
 - **Gray rules** (chapter 1): ``GRAY_RULES``, ``RULE_INFO``, ``to_gray``, ``quantize``. (How many
-  colours share each gray level, chapter 2, is counted in ``gray_counts``.)
+  colours share each gray level, chapter 2, is counted in ``ambiguity.gray_level_counts``.)
 - **Lab** (D65 white, sRGB primaries, the same numbers as ``skimage.color.rgb2lab``):
   ``rgb_to_lab`` / ``lab_to_rgb`` in TensorFlow ops (batched, float32, differentiable, usable in
   ``tf.data`` and ``tf.function``) and ``rgb_to_lab_np`` / ``lab_to_rgb_np`` in pure NumPy.

@@ -33,7 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from colorize_lib import color, files
+from colorize_lib import color
+from colorize_lib.data import files
 
 NEEDS = ("tf2onnx", "onnx")  # the `export` extra of pyproject.toml (with onnxconverter-common)
 INSTALL_HINT = "pip install 'colorize-lib[export]' (tf2onnx, onnx, onnxconverter-common)"
@@ -139,16 +140,9 @@ def _as_float32(model):
     U-Net trained on a GPU in mixed precision computes in float16)."""
     if all(layer.dtype_policy.name == "float32" for layer in model.layers):
         return model
-    import keras
-
     from colorize_lib import models
 
-    policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy("float32")
-    try:
-        return models.copy_model(model)
-    finally:
-        keras.mixed_precision.set_global_policy(policy)
+    return models.copy_model(model, dtype="float32")
 
 
 def export(

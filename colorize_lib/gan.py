@@ -31,8 +31,12 @@ an empty slice of a last, smaller batch counts as a loss of 0, not NaN.
 
 from __future__ import annotations
 
+import math
+
 import keras
 import tensorflow as tf
+
+LOG2 = math.log(2.0)  # d_loss (and g_adv) of a discriminator that cannot tell real from generated
 
 
 def _mean(x):
@@ -146,7 +150,14 @@ class ColorizationGAN(keras.Model):
         self.g_l1_tracker.update_state(g_l1)
         self.d_real_tracker.update_state(_mean(tf.cast(real_logits > 0, "float32")))
         self.d_fake_tracker.update_state(_mean(tf.cast(fake_logits < 0, "float32")))
-        return {m.name: m.result() for m in self.metrics[:5]}
+        trained = (
+            self.d_loss_tracker,
+            self.g_adv_tracker,
+            self.g_l1_tracker,
+            self.d_real_tracker,
+            self.d_fake_tracker,
+        )
+        return {m.name: m.result() for m in trained}  # by name: the order of metrics is free
 
     def test_step(self, data):
         L, ab_real = data[0], data[1]  # [B, H, W, 1], [B, H, W, 2]

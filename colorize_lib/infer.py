@@ -33,7 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from colorize_lib import color, pictures
+from colorize_lib import color
+from colorize_lib.data import pictures
 
 DEFAULT_WORKING_SIZE = 256  # for models built without a fixed size
 _BAND = 256  # rows converted to RGB at a time
@@ -223,9 +224,9 @@ def colorize_files(
     return written, failed
 
 
-def load_model(path: str | Path):
-    """A trained ``.keras`` colorizer, refused once, up front, with the file and the reason
-    when it is missing, damaged, or not a colorizer (``L_norm [B,H,W,1] -> ab_norm [B,H,W,2]``)."""
+def check_model_file(path: str | Path) -> Path:
+    """``path`` if it can be a ``.keras`` model file (it exists and is a zip archive), else a
+    clear error: the cheap checks of ``load_model``, made before Keras is imported."""
     import zipfile
 
     path = Path(path)
@@ -239,6 +240,13 @@ def load_model(path: str | Path):
             f"{path} is not a Keras model file (a .keras file is a zip archive; this one is "
             "truncated, damaged or of another kind). Train or copy the model again."
         )
+    return path
+
+
+def load_model(path: str | Path):
+    """A trained ``.keras`` colorizer, refused once, up front, with the file and the reason
+    when it is missing, damaged, or not a colorizer (``L_norm [B,H,W,1] -> ab_norm [B,H,W,2]``)."""
+    path = check_model_file(path)
     import keras  # after the cheap checks: importing it takes seconds
 
     from colorize_lib import gan, models  # gan: a GAN checkpoint names its class

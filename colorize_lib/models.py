@@ -24,117 +24,64 @@ with an ``ab`` colouring (real or generated) and gives one "real?" logit per ove
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import io
-import math
 import socket
 import warnings
 from collections.abc import Callable
-from typing import Any
 
 import keras
 from keras import layers
+
+from colorize_lib import profiles, shapes
 
 ENCODER_NAME = "encoder"  # name of the encoder sub-model inside a U-Net
 RANDOM_INIT_BN_MOMENTUM = 0.9  # batch-norm averaging when the encoder starts from random weights
 
 
-@dataclasses.dataclass(frozen=True)
-class EncoderSpec:
-    """How to use one Keras application as a U-Net encoder."""
-
-    constructor: str  # name in keras.applications
-    skips: tuple[str, str, str, str]  # layer outputs at /2, /4, /8, /16 of the input size
-    bottleneck: str  # layer output at /32
-    scale: float  # L repeated to 3 channels, then x * scale + offset (the encoder's preprocessing)
-    offset: float | tuple[float, float, float]
-    kwargs: tuple[tuple[str, Any], ...] = ()  # extra constructor arguments (e.g. alpha)
-    decoder_filters: tuple[int, int, int, int, int] = (256, 128, 64, 32, 16)  # /16 ... /1
+WEIGHTS_HOST = ("storage.googleapis.com", 443)  # where keras.applications download weights from
 
 
-_MOBILENET_SKIPS = (
-    "block_1_expand_relu",  # [H/2,  W/2,  96*alpha]
-    "block_3_expand_relu",  # [H/4,  W/4, 144*alpha]
-    "block_6_expand_relu",  # [H/8,  W/8, 192*alpha]
-    "block_13_expand_relu",  # [H/16, W/16, 576*alpha]
-)
-
-# Name -> how to build it. The skip layers are the last layer at each resolution.
-ENCODERS: dict[str, EncoderSpec] = {
-    # MobileNetV2 expects x in [-1, 1]: L_norm already is.
-    "MobileNetV2": EncoderSpec("MobileNetV2", _MOBILENET_SKIPS, "block_16_project", 1.0, 0.0),
-    "MobileNetV2-0.5": EncoderSpec(
-        "MobileNetV2",
-        _MOBILENET_SKIPS,
-        "block_16_project",
-        1.0,
-        0.0,
-        (("alpha", 0.5),),
-        (128, 64, 48, 32, 16),
-    ),
-    "MobileNetV2-0.35": EncoderSpec(
-        "MobileNetV2",
-        _MOBILENET_SKIPS,
-        "block_16_project",
-        1.0,
-        0.0,
-        (("alpha", 0.35),),
-        (96, 64, 32, 24, 16),
-    ),
-    # ResNet50 ("caffe" preprocessing): 0..255, BGR, minus the ImageNet channel means.
-    "ResNet50": EncoderSpec(
-        "ResNet50",
-        ("conv1_relu", "conv2_block3_out", "conv3_block4_out", "conv4_block6_out"),
-        "conv5_block3_out",
-        127.5,
-        (127.5 - 103.939, 127.5 - 116.779, 127.5 - 123.68),
-    ),
-    # EfficientNetB0 rescales and normalises inside the model: it wants 0..255.
-    "EfficientNetB0": EncoderSpec(
-        "EfficientNetB0",
-        (
-            "block2a_expand_activation",
-            "block3a_expand_activation",
-            "block4a_expand_activation",
-            "block6a_expand_activation",
-        ),
-        "top_activation",
-        127.5,
-        127.5,
-    ),
-}
+def _weights_unreachable(spec: shapes.EncoderSpec) -> str | None:
+    """Why pretrained weights cannot be had now (``None`` when they can): they are in Keras'
+    cache, or their host answers within 10 s. A connection of its own with its own timeout:
+    nothing process-wide (socket timeout, stdout) is changed."""
+    cache = profiles.keras_weights_dir()
+    stem = spec.constructor.lower()
+    if cache.is_dir() and any(f.name.lower().startswith(stem) for f in cache.iterdir()):
+        return None
+    try:
+        socket.create_connection(WEIGHTS_HOST, timeout=10).close()
+    except OSError as err:
+        return err.strerror or type(err).__name__
+    return None
 
 
 def _load_application(
-    spec: EncoderSpec, input_shape: tuple, weights: str | None
+    spec: shapes.EncoderSpec, input_shape: tuple, weights: str | None
 ) -> tuple[keras.Model, bool]:
     """The Keras application without its classifier, and whether pretrained weights loaded.
 
-    A failed download (no internet) prints ONE line and falls back to random weights. The
-    socket timeout is raised only for the duration of the call, so a blocked network cannot
-    hang the build.
+    Offline (no cached weights, no answer from their host) it prints ONE line and starts from
+    random weights; a download that fails later does the same.
     """
     constructor: Callable[..., keras.Model] = getattr(keras.applications, spec.constructor)
     kwargs = dict(spec.kwargs, input_shape=input_shape, include_top=False)
     if weights is None:
         return constructor(weights=None, **kwargs), False
-    old_timeout = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(20)
-    try:
-        # Keras prints "Downloading data from ..." before failing: keep the output to one line.
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")  # "weights for input shape (224, 224) will be loaded"
-            return constructor(weights=weights, **kwargs), True
-    except Exception as err:  # no internet: urllib raises Exception("URL fetch failure ...")
-        reason = str(err).split(" -- ")[-1].strip() or type(err).__name__
-        print(
-            f"warning: could not load {weights} weights for {spec.constructor} ({reason[:80]}); "
-            "starting from random weights (online, e.g. on Colab, they download automatically)."
-        )
-        return constructor(weights=None, **kwargs), False
-    finally:
-        socket.setdefaulttimeout(old_timeout)
+    reason = _weights_unreachable(spec) if weights == "imagenet" else None
+    if reason is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter(
+                    "ignore"
+                )  # "weights for input shape (224, 224) will be loaded"
+                return constructor(weights=weights, **kwargs), True
+        except Exception as err:  # a failed download: urllib raises Exception("URL fetch failure")
+            reason = (str(err).split(" -- ")[-1].strip() or type(err).__name__)[:80]
+    print(
+        f"warning: could not load {weights} weights for {spec.constructor} ({reason}); "
+        "starting from random weights (online, e.g. on Colab, they download automatically)."
+    )
+    return constructor(weights=None, **kwargs), False
 
 
 def build_encoder(
@@ -145,8 +92,8 @@ def build_encoder(
     Returns ``(encoder_model, pretrained)``. ``image_size`` must be a multiple of 32 (or None
     for any multiple of 32 at run time).
     """
-    spec = encoder_spec(encoder)
-    size = check_size(image_size)
+    spec = shapes.encoder_spec(encoder)
+    size = shapes.check_size(image_size)
     base, pretrained = _load_application(spec, (size, size, 3), weights)
     outputs = [base.get_layer(name).output for name in (*spec.skips, spec.bottleneck)]
     return keras.Model(base.input, outputs, name=ENCODER_NAME), pretrained
@@ -171,8 +118,8 @@ def build_unet(
     Under a mixed-precision policy the output layer stays float32. Chapter 3 writes this function
     and ``up_block`` in cells and fails unless they build the same layers: change both together.
     """
-    spec = encoder_spec(encoder)
-    size = check_size(image_size)
+    spec = shapes.encoder_spec(encoder)
+    size = shapes.check_size(image_size)
     enc, pretrained = build_encoder(size, encoder, weights)
 
     L = keras.Input((size, size, 1), name="L_norm")  # [B, H, W, 1] in [-1, 1]
@@ -254,29 +201,6 @@ def count_params(model: keras.Model) -> dict[str, int]:
     return {"trainable": trainable, "total": total}
 
 
-def encoder_spec(encoder: str) -> EncoderSpec:
-    """The ``ENCODERS`` entry of ``encoder``, or a clear error naming the choices."""
-    if encoder not in ENCODERS:
-        raise ValueError(f"Unknown encoder {encoder!r}. Choose one of: {', '.join(ENCODERS)}.")
-    return ENCODERS[encoder]
-
-
-LARGEST_SIZE = 1024  # working sizes above this need more memory than a laptop or Colab has
-
-
-def check_size(image_size: int | None) -> int | None:
-    """``image_size`` as an int, or a clear error unless it is a multiple of 32 between 32 and
-    ``LARGEST_SIZE`` (or None: any size)."""
-    if image_size is None:
-        return None
-    if int(image_size) != image_size or not 32 <= image_size <= LARGEST_SIZE or image_size % 32:
-        raise ValueError(
-            f"size {image_size!r}: the encoder halves the picture 5 times, so the size must be a "
-            f"multiple of 32 from 32 to {LARGEST_SIZE} (32, 64, 96, 128, ...)."
-        )
-    return int(image_size)
-
-
 def check_colorizer(model: keras.Model) -> None:
     """Raise a clear error unless ``model`` maps ``L_norm [B, H, W, 1]`` to ``ab_norm [B, H, W, 2]``."""
     shape_in = tuple(getattr(model, "input_shape", None) or ())  # subclassed models have none
@@ -289,15 +213,26 @@ def check_colorizer(model: keras.Model) -> None:
         )
 
 
-def copy_model(model: keras.Model) -> keras.Model:
-    """An independent copy with the same weights, built under the current precision policy (a
-    U-Net trained on a GPU in float16 becomes float32 on a CPU, and the other way round);
-    fine-tuning it leaves ``model`` be."""
-    encoder = next((e for e in ENCODERS if model.name == _unet_name(e)), None)
-    if encoder is not None:  # one of ours: build it afresh, so its layers take today's policy
-        clone = build_unet(model.input_shape[1], encoder, weights=None)
+def copy_model(model: keras.Model, dtype: str | None = None) -> keras.Model:
+    """An independent copy with the same weights; fine-tuning it leaves ``model`` be.
+
+    The copy computes under the current precision policy (a U-Net trained on a GPU in float16
+    becomes float32 on a CPU, and the other way round), or in ``dtype`` (e.g. ``"float32"`` for
+    an ONNX export) when given: every layer is rebuilt with that policy, and the global policy
+    is left as it is.
+    """
+    if dtype is not None:
+
+        def rebuild(layer):  # nested models (the encoder) are cloned with the same rule
+            return layer.__class__.from_config({**layer.get_config(), "dtype": dtype})
+
+        clone = keras.models.clone_model(model, clone_function=rebuild, recursive=True)
     else:
-        clone = keras.models.clone_model(model)
+        encoder = next((e for e in shapes.ENCODERS if model.name == _unet_name(e)), None)
+        if encoder is not None:  # one of ours: build it afresh, so its layers take today's policy
+            clone = build_unet(model.input_shape[1], encoder, weights=None)
+        else:
+            clone = keras.models.clone_model(model)
     clone.set_weights(model.get_weights())
     for mine, theirs in zip(_all_layers(clone), _all_layers(model), strict=True):
         if isinstance(mine, layers.BatchNormalization):
@@ -312,46 +247,6 @@ def _unet_name(encoder: str) -> str:
 # ----------------------------------------------------------------------------------------------
 # The discriminator of chapter 4: a conditional PatchGAN
 # ----------------------------------------------------------------------------------------------
-
-
-def receptive_field(n_down: int = 3) -> int:
-    """Width in pixels of the input patch that one output logit of ``build_discriminator`` sees.
-
-    Walk back from one output pixel: the two stride-1 4x4 convolutions see 4, then 7 pixels;
-    each stride-2 4x4 convolution maps r pixels to ``2 (r - 1) + 4``. ``n_down=3`` gives 70 (the
-    "70x70 PatchGAN" of pix2pix), 2 gives 34, 1 gives 16.
-    """
-    r = 1
-    for _ in range(2):  # the two stride-1 convolutions at the end
-        r += 3
-    for _ in range(n_down):
-        r = 2 * (r - 1) + 4
-    return r
-
-
-def patch_grid(image_size: int, n_down: int = 3) -> int:
-    """Side of the grid of logits for a square input: ``image_size / 2**n_down - 2``."""
-    return image_size // 2**n_down - 2
-
-
-def check_patch_depth(image_size: int | None, n_down: int) -> None:
-    """Raise ``ValueError`` (saying what to change) when a PatchGAN of ``n_down`` steps cannot
-    judge ``image_size``-pixel pictures (None: any size)."""
-    if n_down < 1:
-        raise ValueError(f"n_down={n_down}: the discriminator needs at least one step down")
-    if image_size is not None and patch_grid(image_size, n_down) < 1:
-        raise ValueError(
-            f"image_size={image_size} is too small for n_down={n_down}: the input must be at "
-            f"least {3 * 2**n_down} pixels wide. Use a smaller n_down or larger pictures."
-        )
-
-
-def patch_downsamples(image_size: int) -> int:
-    """The PatchGAN depth whose patch is about a quarter of the picture's width: pix2pix's
-    70-pixel patches on 256-pixel pictures (``n_down=3``), 34 on 128 (2), 16 on 64 (1), 142 on
-    512 and larger (4). A patch as wide as the picture judges the whole scene, which L1 already
-    gets right; a local one judges what L1 hedges on, the colour and texture of a patch."""
-    return min(max(round(math.log2(max(image_size, 64) / 64)) + 1, 1), 4)
 
 
 def build_discriminator(
@@ -376,7 +271,7 @@ def build_discriminator(
             and a batch of generated ones are judged alike), ``"batch"`` (pix2pix; equal to
             instance norm at pix2pix's batch size of 1) or None.
     """
-    check_patch_depth(image_size, n_down)
+    shapes.check_patch_depth(image_size, n_down)
     if norm not in ("instance", "batch", None):
         raise ValueError(f"norm={norm!r}: choose 'instance', 'batch' or None")
     init = keras.initializers.RandomNormal(0.0, 0.02)  # the DCGAN / pix2pix initialisation

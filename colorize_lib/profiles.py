@@ -17,7 +17,7 @@ from the same pictures, which is how the book checks that its conclusions do not
 lucky run.
 
 ``COLORIZE_DATA`` replaces the profile's pictures with your own: a folder of photos, an archive,
-or anything else ``sources.open_source`` accepts (``make book COLORIZE_DATA=path/to/photos``).
+or anything else ``data.open_source`` accepts (``make book COLORIZE_DATA=path/to/photos``).
 ``get_profile`` puts it in the profile's ``data`` field; ``data.profile_split`` then reads those
 photos, with no fallback: a path that does not exist is an error.
 """
@@ -191,3 +191,14 @@ def cache_dir(profile: Profile | str | None = None) -> Path:
         root = root / (profile if isinstance(profile, str) else profile.name)
     root.mkdir(parents=True, exist_ok=True)
     return root
+
+
+def keras_weights_dir() -> Path:
+    """Where Keras keeps downloaded weights (``$KERAS_HOME/models``, default ``~/.keras/models``)."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser() / "models"
+
+
+def quiet_tensorflow_logs() -> None:
+    """Keep TensorFlow's C++ log lines below fatal off the terminal (``TF_CPP_MIN_LOG_LEVEL=3``
+    unless set): the command line calls it first. Set ``TF_CPP_MIN_LOG_LEVEL=0`` to see them."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

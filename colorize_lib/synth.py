@@ -389,12 +389,12 @@ def generate(
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
+    if size < 8:  # before anything is allocated: a huge n with a bad size fails at once
+        raise ValueError(f"size must be at least 8 pixels, got {size}")
     out = np.empty((n, size, size, 3), np.uint8)  # [N, S, S, 3]
     from tqdm.auto import tqdm
 
     bar = tqdm(total=n, desc="landscapes", unit="pic", disable=not progress)
-    if size < 8:
-        raise ValueError(f"size must be at least 8 pixels, got {size}")
     if workers <= 1 or n < 64:
         with _one_blas_thread():
             for k in range(n):

@@ -7,6 +7,7 @@ notebooks. `test_book.py` checks its HTML pages, `test_notebooks.py` the execute
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import subprocess
@@ -25,6 +26,30 @@ BUILD_TIMEOUT_S = 1800
 # Folder myst-nb writes the executed notebooks to: <path-output>/_build/jupyter_execute/<page>.ipynb
 # (myst_nb.sphinx_ext.OUTPUT_FOLDER, next to the builder's html/ folder).
 EXECUTED_FOLDER = "jupyter_execute"
+
+
+BOOK_FILES = ("tests/test_book.py", "tests/test_notebooks.py")  # the tests that read the build
+
+
+def pytest_collection_modifyitems(items):
+    """The book's tests first: with several workers its build starts at once, beside the rest."""
+    items.sort(key=lambda item: not item.nodeid.startswith(BOOK_FILES))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With pytest-xdist (``make test``: two workers): every test file goes to one worker as a
+    whole (like ``--dist loadfile``), and the two files that read the book build count as one,
+    so a single worker builds the book and runs all its tests. (``--dist loadgroup`` would do
+    this with markers, but pytest-xdist 3.8 cannot group under pytest 9.2.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BookTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "the book" if path in BOOK_FILES else path
+
+    return BookTogether(config, log)
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +74,16 @@ class BookBuild:
         """The executed copy of a page of _toc.yml, e.g. "notebooks/01_grayscale"."""
         return self.executed / f"{page}.ipynb"
 
+    def as_json(self) -> dict:
+        return {
+            k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(self).items()
+        }
+
+    @classmethod
+    def from_json(cls, saved: dict) -> BookBuild:
+        paths = {"html", "executed", "cache"}
+        return cls(**{k: Path(v) if k in paths else v for k, v in saved.items()})
+
 
 @pytest.fixture(scope="session")
 def book_build(tmp_path_factory) -> BookBuild:
@@ -57,9 +92,35 @@ def book_build(tmp_path_factory) -> BookBuild:
     The notebooks run in the build's order (chapter 3 saves the U-Net that chapters 4 and 5
     load, as in `make book`). Their kernels import this checkout's colorize_lib: the
     repository's root goes first on PYTHONPATH, which kernels inherit.
+
+    With several pytest workers (`make test` runs two), the book's tests share one worker
+    (`pytest_xdist_make_scheduler` above), and a lock in the run's shared temporary folder makes
+    sure that the book is built once even if another worker asks for it: the first builds, the
+    others read what it recorded.
     """
-    out = tmp_path_factory.mktemp("book")
-    cache = tmp_path_factory.mktemp("book-cache")
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # one process: no one to share with
+        return _build_book(tmp_path_factory.mktemp("book"), tmp_path_factory.mktemp("book-cache"))
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    record = shared / "book-build.json"
+    with FileLock(str(shared / "book-build.lock")):
+        if not record.exists():
+            try:
+                build = _build_book(shared / "book", shared / "book-cache")
+                record.write_text(json.dumps({"ok": True, **build.as_json()}))
+            except BaseException as err:  # the build failed: the other workers fail at once
+                record.write_text(json.dumps({"ok": False, "why": str(err)[-6000:]}))
+                raise
+    saved = json.loads(record.read_text())
+    if not saved.pop("ok"):
+        pytest.fail(f"the book build failed in another worker:\n{saved['why']}", pytrace=False)
+    return BookBuild.from_json(saved)
+
+
+def _build_book(out: Path, cache: Path) -> BookBuild:
+    out.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
     pythonpath = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     env = {
         **os.environ,

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from test_sources import _Server, _solid, _tar_bytes, _zip_bytes
 
-from colorize_lib import archives, remote, sources
+from colorize_lib import data
+from colorize_lib.data import archives, remote, sources
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,7 +82,7 @@ def test_local_archive_is_extracted_into_the_cache_and_left_alone(tmp_path, kind
     archive = tmp_path / f"photos.{kind}"
     archive.write_bytes(_photos_zip(3) if kind == "zip" else _tar_bytes())
     before = (archive.read_bytes(), archive.stat().st_mtime_ns)
-    src = sources.open_source(str(archive))
+    src = data.open_source(str(archive))
     assert isinstance(src, archives.LocalArchiveSource)
     images, names, _ = src.load(24, progress=False)
     assert len(images) == (3 if kind == "zip" else 4) and len(names) == len(images)
@@ -91,11 +92,11 @@ def test_local_archive_is_extracted_into_the_cache_and_left_alone(tmp_path, kind
     extracted = []
     real = archives.safe_extract
     monkeypatch.setattr(archives, "safe_extract", lambda a, d: extracted.append(a) or real(a, d))
-    sources.open_source(str(archive)).paths()
+    data.open_source(str(archive)).paths()
     assert extracted == [], "the same archive is extracted once"
     if kind == "zip":  # a changed archive is extracted again, into a folder of its own
         archive.write_bytes(_photos_zip(5))
-        assert len(sources.open_source(str(archive)).paths()) == 5 and extracted == [archive]
+        assert len(data.open_source(str(archive)).paths()) == 5 and extracted == [archive]
 
 
 @pytest.mark.slow
@@ -296,12 +297,12 @@ def photos_server():
 
 def test_checksum_in_the_address_is_used(photos_server, tmp_path):
     url = f"{photos_server.url}/photos.zip"
-    good = sources.open_source(f"{url}#sha256={photos_server.sha.upper()}")
+    good = data.open_source(f"{url}#sha256={photos_server.sha.upper()}")
     assert good.sha256 == photos_server.sha and good.url == url
     assert len(good.load(24, progress=False)[0]) == 3 and "checksum verified" in good.describe()
 
     # the same address (so the same cache) with a wrong checksum: not taken from the cache
-    bad = sources.open_source(f"{url}#sha256={'0' * 64}")
+    bad = data.open_source(f"{url}#sha256={'0' * 64}")
     with pytest.raises(sources.ChecksumMismatch, match=photos_server.sha):
         bad.load(24, progress=False)
 
@@ -310,7 +311,7 @@ def test_checksum_in_the_address_is_used(photos_server, tmp_path):
         (f"{url}#md5={'0' * 32}", "may only carry the archive's checksum"),
     ]:
         with pytest.raises(sources.SourceError, match=why):
-            sources.open_source(spec)
+            data.open_source(spec)
     with pytest.raises(sources.SourceError, match="two different checksums"):
         remote.UrlArchiveSource(f"{url}#sha256={'1' * 64}", sha256="2" * 64)
 

@@ -361,7 +361,8 @@ _VIEWS_JS = """
 
 def _keras_model(book_build, json_file: Path):
     """The .keras file of the build's cache that the page's model was exported from."""
-    from colorize_lib import files, infer
+    from colorize_lib import infer
+    from colorize_lib.data import files
 
     want = json.loads(json_file.read_text())["keras_sha256"]
     found = [p for p in book_build.cache.rglob("model.keras") if files.sha256(p) == want]
@@ -446,7 +447,8 @@ def test_the_pages_colour_maths_is_pythons(browser):
     """The page's JavaScript (colorize_photo.js) around the network gives infer.colorize's
     numbers: L, Pillow's Lanczos shrink, bicubic enlargement and the gamut rule, on random
     colours and random ab, most of them outside sRGB."""
-    from colorize_lib import infer, pictures
+    from colorize_lib import infer
+    from colorize_lib.data import pictures
 
     rng = np.random.default_rng(0)
     h, w, s = 37, 53, 16

@@ -90,7 +90,7 @@ def test_benchmarks_page_in_a_clone_shows_the_results(monkeypatch):
 
 def test_benchmarks_page_without_a_clone_says_where_the_figures_are(tmp_path, monkeypatch):
     """As on Colab: the library is installed, but no benchmarks/results folder is anywhere."""
-    from colorize_lib import report
+    from colorize_lib.pages import report
 
     monkeypatch.setattr(report, "find_results_dir", lambda start=None: None)
     assert not os.path.exists(tmp_path / "benchmarks")

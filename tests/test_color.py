@@ -256,7 +256,7 @@ def test_model_round_trip(tf):
 
 
 def test_exercise_checkers():
-    from colorize_lib import exercises
+    from colorize_lib.pages import exercises
 
     def good(rgb):
         x = rgb.astype(float)

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 from skimage.color import rgb2lab
 
-from colorize_lib import color, data, profiles, sources, synth
+from colorize_lib import color, data, profiles, synth
+from colorize_lib.data import offline, sources
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_offline_split_matches_the_generator():
     s = data.load_split(size=24, n_train=6, n_val=3, progress=False)
     assert s.train.shape == (6, 24, 24, 3) and s.val.shape == (3, 24, 24, 3)
     np.testing.assert_array_equal(s.train, synth.generate(6, 24))
-    np.testing.assert_array_equal(s.val[1], synth.generate_one(data.VAL_START + 1, 24))
+    np.testing.assert_array_equal(s.val[1], synth.generate_one(offline.VAL_START + 1, 24))
     bigger = data.load_split(size=24, n_train=9, n_val=3, progress=False)
     np.testing.assert_array_equal(bigger.train[:6], s.train)
     np.testing.assert_array_equal(bigger.val, s.val)
@@ -135,8 +136,8 @@ def test_an_unreadable_file_where_a_validation_picture_would_be_is_replaced(tmp_
     for i, img in enumerate(synth.generate(12, 24, seed=2, progress=False)):
         Image.fromarray(img).save(folder / f"good{i:02d}.png")
     (folder / "broken.png").write_bytes(b"not a picture")
-    files = sorted(folder.iterdir())
-    seed = next(s for s in range(500) if data._order(files, s)[0].name == "broken.png")
+    src = sources.FolderSource(folder)
+    seed = next(s for s in range(500) if src.order(s, 1)[0].name == "broken.png")
     split = data.holdout_split(str(folder), 16, None, 0.1, seed)  # 1 held out: the broken slot
     assert len(split.val) == 1 and len(split.train) == 11
     assert split.report.skipped == [("broken.png", split.report.skipped[0][1])]
@@ -156,10 +157,11 @@ def test_decoded_arrays_are_cached(photo_folder, monkeypatch):
     assert again.report.skipped == first.report.skipped
 
 
-def test_skips_are_warned_once_before_training(photo_folder):
-    with pytest.warns(UserWarning, match="1 files skipped") as rec:
-        data.load_split(str(photo_folder), size=16, n_train=40, n_val=4, progress=False)
-    assert len([w for w in rec if "skipped" in str(w.message)]) == 1
+def test_skips_are_reported_once_as_plain_lines_before_training(photo_folder, capsys, recwarn):
+    data.load_split(str(photo_folder), size=16, n_train=40, n_val=4, progress=False)
+    out = capsys.readouterr().out
+    assert out.count("1 files skipped:") == 1 and "group0/broken.jpg" in out
+    assert "Warning" not in out and not [w for w in recwarn if "skipped" in str(w.message)]
 
 
 def test_unreachable_profile_source_falls_back_offline(monkeypatch, capsys):

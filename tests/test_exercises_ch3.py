@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from keras import layers
 
-from colorize_lib import exercises, models
+from colorize_lib import models, shapes
+from colorize_lib.pages import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "notebooks" / "03_unet.ipynb"
@@ -27,7 +28,7 @@ CHAPTER = ROOT / "notebooks" / "03_unet.ipynb"
 def chapter_cells(*starts: str) -> dict:
     """Run the chapter's code cells that begin with `starts` (in order); their namespace."""
     cells = json.loads(CHAPTER.read_text())["cells"]
-    namespace = {"models": models, "keras": keras, "layers": layers, "np": np}
+    namespace = {"models": models, "shapes": shapes, "keras": keras, "layers": layers, "np": np}
     for start in starts:
         found = [
             "".join(c["source"])
@@ -203,7 +204,8 @@ def run_cell(source: str):
     """Execute a code cell of the chapter; return the value of its last line (what it shows)."""
     import ast
 
-    from colorize_lib import color, viz
+    from colorize_lib import color
+    from colorize_lib.pages import viz
 
     namespace = {"exercises": exercises, "np": np, "color": color, "viz": viz}
     tree = ast.parse(source)

@@ -20,7 +20,8 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
-from colorize_lib import exercises, gan, models
+from colorize_lib import gan, models, shapes
+from colorize_lib.pages import exercises
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_gan.ipynb"
 
@@ -163,16 +164,16 @@ WRONG_FIELDS = {
     "not one": lambda n: _walk(n, steps_first=((4, 1),)),
     "order matters": lambda n: _walk(n, steps_first=(), steps_last=((4, 1), (4, 1))),
     "simply double": lambda n: 7 * 2**n,
-    "is an int": lambda n: float(models.receptive_field(n)),
+    "is an int": lambda n: float(shapes.receptive_field(n)),
     "raised KeyError": lambda n: {}[n],
     "s (r - 1) + k": lambda n: 70,  # right for n_down=3 only
 }
 
 
 def test_receptive_field_passes_the_right_answers():
-    assert exercises.check_receptive_field(models.receptive_field)
+    assert exercises.check_receptive_field(shapes.receptive_field)
     assert exercises.check_receptive_field(_walk)
-    assert exercises.check_receptive_field(lambda n: np.int64(models.receptive_field(n)))
+    assert exercises.check_receptive_field(lambda n: np.int64(shapes.receptive_field(n)))
 
 
 @pytest.mark.parametrize("hint", WRONG_FIELDS)
@@ -217,6 +218,19 @@ def _one_step(cls, generator, discriminator, batch, **compile_args):
     logs = {k: float(v) for k, v in model.train_step(batch).items()}
     logs["val_l1"] = float(model.test_step(batch)["l1"])
     return model.generator.get_weights() + model.discriminator.get_weights(), logs
+
+
+def test_chapter_losses_are_the_library_s_on_an_empty_slice_too():
+    """Spread over several devices, one can get an empty slice of the last batch: the library's
+    losses give 0 there, and so must the chapter's (tf.reduce_mean would give NaN)."""
+    chapter = _chapter()
+    empty = tf.zeros((0, 4, 4, 1))
+    ours = [
+        chapter["discriminator_loss"](empty, empty),
+        *chapter["generator_losses"](empty, empty, empty),
+    ]
+    library = [gan.discriminator_loss(empty, empty), *gan.generator_losses(empty, empty, empty)]
+    assert [float(x) for x in ours] == [float(x) for x in library] == [0.0, 0.0, 0.0]
 
 
 def test_chapter_gan_step_is_the_library_s():

@@ -11,7 +11,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from colorize_lib import exercises, metrics
+from colorize_lib import metrics
+from colorize_lib.pages import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "notebooks" / "05_evaluation.ipynb"

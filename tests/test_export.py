@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from colorize_lib import cli, export, files
+from colorize_lib import cli, export
+from colorize_lib.data import files
 
 SIZE = 32
 

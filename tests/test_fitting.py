@@ -9,7 +9,9 @@ import pytest
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
 
-from colorize_lib import color, files, fitting, models, runtime  # noqa: E402
+from colorize_lib import color, models  # noqa: E402
+from colorize_lib.data import files  # noqa: E402
+from colorize_lib.training import fitting, runtime  # noqa: E402
 
 SIZE = 32
 
@@ -228,13 +230,25 @@ def test_resume_refuses_a_changed_recipe_and_says_what_changed(tmp_path):
         fitting.RunMismatch, match=r"data: 'A' -> 'B'.*learning_rate: 0.001 -> 0.01"
     ):
         fitting.train_unet(
-            _model(), data, None, 2, tmp_path, learning_rate=1e-2, recipe={"data": "B"}, verbose=0
+            _model(), data, None, 1, tmp_path, learning_rate=1e-2, recipe={"data": "B"}, verbose=0
         )
     state = json.loads((tmp_path / "state.json").read_text())
     assert state["epoch"] == 1 and state["recipe"]["data"] == "A"  # nothing was overwritten
-    seen = _EpochsSeen()  # asking for more epochs of the SAME run continues it
-    fitting.train_unet(_model(), data, None, 2, tmp_path, recipe={"data": "A"}, extra=[seen])
-    assert seen.epochs == [1]
+    seen = _EpochsSeen()  # the same run asked for again: finished, nothing trains
+    fitting.train_unet(_model(), data, None, 1, tmp_path, recipe={"data": "A"}, extra=[seen])
+    assert seen.epochs == []
+
+
+def test_a_finished_unet_run_is_not_extended_with_a_jump_in_the_learning_rate(tmp_path):
+    """The rate decays over the epochs asked for: 2 epochs after a finished run of 2 would
+    restart near half the peak rate. Such a run is refused and the message says why."""
+    data = _dataset(_pictures(8))
+    fitting.train_unet(_model(), data, None, 2, tmp_path, recipe={"data": "A"}, verbose=0)
+    with pytest.raises(
+        fitting.RunMismatch, match=r"cosine over 2 epochs' -> 'cosine over 4.*decays"
+    ):
+        fitting.train_unet(_model(), data, None, 4, tmp_path, recipe={"data": "A"}, verbose=0)
+    assert json.loads((tmp_path / "state.json").read_text())["epoch"] == 2
 
 
 def test_one_line_per_epoch_when_not_on_a_terminal(tmp_path, capsys):

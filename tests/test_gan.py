@@ -11,7 +11,10 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
-from colorize_lib import callbacks, cli, files, fitting, gan, models, plots
+from colorize_lib import cli, gan, models, shapes
+from colorize_lib.data import files
+from colorize_lib.pages import plots
+from colorize_lib.training import callbacks, fitting
 
 SIZE = 32
 
@@ -58,21 +61,21 @@ def test_discriminator_gives_one_logit_per_patch(size, n_down, grid):
     ab = np.zeros((2, size, size, 2), "float32")
     out = d([L, ab])
     assert tuple(out.shape) == (2, grid, grid, 1)
-    assert models.patch_grid(size, n_down) == grid
+    assert shapes.patch_grid(size, n_down) == grid
 
 
 def test_discriminator_any_size_and_receptive_field():
     d = models.build_discriminator(None, base_filters=8, n_down=3)
     out = d([np.zeros((1, 48, 80, 1), "float32"), np.zeros((1, 48, 80, 2), "float32")])
     assert tuple(out.shape) == (1, 48 // 8 - 2, 80 // 8 - 2, 1)
-    assert models.receptive_field(3) == 70  # pix2pix's 70x70 PatchGAN
-    assert models.receptive_field(2) == 34
+    assert shapes.receptive_field(3) == 70  # pix2pix's 70x70 PatchGAN
+    assert shapes.receptive_field(2) == 34
 
 
 def test_discriminator_receptive_field_is_what_it_sees():
     """Changing a pixel farther than the receptive field from a patch leaves its logit alone."""
     n_down, size = 2, 64
-    rf = models.receptive_field(n_down)  # 34
+    rf = shapes.receptive_field(n_down)  # 34
     d = models.build_discriminator(size, base_filters=8, n_down=n_down, norm=None)
     L = np.zeros((1, size, size, 1), "float32")
     ab = np.zeros((1, size, size, 2), "float32")
@@ -107,6 +110,22 @@ def test_one_fit_epoch_changes_both_networks(tmp_path):
     assert len(history.steps["d_loss"]) == 4  # 16 pictures / batch 4
     state = json.loads((tmp_path / callbacks.STATE_FILE).read_text())
     assert state["epoch"] == 1 and (tmp_path / state["checkpoint"]).exists()
+
+
+def test_train_step_reports_each_loss_by_its_name_whatever_the_order_of_metrics():
+    class Reordered(gan.ColorizationGAN):
+        @property
+        def metrics(self):
+            return super().metrics[::-1]  # Keras resets them all; the order is free
+
+    g, d = tiny_generator(), small_discriminator()
+    model = Reordered(models.copy_model(g), models.copy_model(d))
+    model.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0))  # nothing moves
+    L, ab = next(iter(tiny_data()))
+    logs = model.train_step((L, ab))
+    assert list(logs) == ["d_loss", "g_adv", "g_l1", "d_real_acc", "d_fake_acc"]
+    real, fake = d([L, ab], training=True), d([L, g(L, training=True)], training=True)
+    assert float(logs["d_loss"]) == pytest.approx(float(gan.discriminator_loss(real, fake)), 1e-5)
 
 
 def test_step_losses_match_the_epoch_means(tmp_path):
@@ -446,7 +465,7 @@ def test_cli_train_gan_on_a_folder_then_resume(tmp_path, capsys):
     assert "resuming from" in capsys.readouterr().out
     state = fitting.read_state(tmp_path / "gan.run")
     assert state["epoch"] == 2
-    n_down = models.patch_downsamples(SIZE)  # the default depth for 32-pixel pictures
+    n_down = shapes.patch_downsamples(SIZE)  # the default depth for 32-pixel pictures
     expected = models.build_discriminator(SIZE, n_down=n_down).get_config()
     assert state["recipe"]["discriminator"] == json.loads(json.dumps(expected))
 
@@ -470,8 +489,8 @@ def test_cli_train_gan_on_a_folder_then_resume(tmp_path, capsys):
     [(32, 1, 16), (64, 1, 16), (128, 2, 34), (256, 3, 70), (1024, 4, 142)],
 )
 def test_the_patch_is_about_a_quarter_of_the_picture(size, n_down, patch):
-    assert models.patch_downsamples(size) == n_down
-    assert models.receptive_field(n_down) == patch
+    assert shapes.patch_downsamples(size) == n_down
+    assert shapes.receptive_field(n_down) == patch
 
 
 def test_standard_keras_callbacks_see_the_generators_optimizer(tmp_path):

@@ -9,7 +9,9 @@ from PIL import Image
 
 keras = pytest.importorskip("keras")
 
-from colorize_lib import color, infer, jobs, models, pictures  # noqa: E402
+from colorize_lib import color, infer, models  # noqa: E402
+from colorize_lib.cli import jobs  # noqa: E402
+from colorize_lib.data import pictures  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorize_lib import jobs
+from colorize_lib.cli import jobs
 
 
 def _png(path: Path, value: int = 100) -> Path:

@@ -80,12 +80,66 @@ def test_offline_imagenet_weights_warn_once_and_start_random(monkeypatch, capsys
         raise Exception("URL fetch failure on https://example: None -- [Errno -2] no network")
 
     monkeypatch.setattr("keras.src.utils.file_utils.get_file", failing_download)
+    monkeypatch.setattr(models, "_weights_unreachable", lambda spec: None)  # the host answers
     model = models.build_unet(32, "MobileNetV2-0.35", weights="imagenet")
     out = capsys.readouterr().out.strip().splitlines()
     assert calls, "the ImageNet download was never attempted"
     assert len(out) == 1 and out[0].startswith("warning:") and "random weights" in out[0]
     assert model.pretrained is False
     assert model.output_shape == (None, 32, 32, 2)
+
+    monkeypatch.setattr(models, "_weights_unreachable", lambda spec: "no route to the host")
+    calls.clear()
+    model = models.build_unet(32, "MobileNetV2-0.35", weights="imagenet")  # unreachable
+    out = capsys.readouterr().out.strip().splitlines()
+    assert not calls and model.pretrained is False  # no download tried
+    assert len(out) == 1 and "(no route to the host)" in out[0]
+
+
+def test_loading_an_encoder_leaves_the_process_s_settings_alone(monkeypatch):
+    """No process-wide socket timeout and no redirected stdout while the weights load: other
+    threads (a notebook's kernel, a download) keep theirs."""
+    import socket
+    import sys
+
+    import keras
+
+    seen = []
+    real = keras.applications.MobileNetV2
+
+    def recording(*args, **kwargs):
+        seen.append((socket.getdefaulttimeout(), sys.stdout))
+        return real(*args, **{**kwargs, "weights": None})
+
+    monkeypatch.setattr(keras.applications, "MobileNetV2", recording)
+    monkeypatch.setattr(models, "_weights_unreachable", lambda spec: None)
+    before = (socket.getdefaulttimeout(), sys.stdout)
+    models.build_encoder(32, "MobileNetV2-0.35", weights="imagenet")
+    assert seen == [before]
+
+
+def test_a_float32_copy_leaves_the_global_precision_policy_alone(monkeypatch):
+    """``export`` needs float32: it copies a mixed-precision U-Net layer by layer, without
+    switching the process's policy (which would change every model built meanwhile)."""
+    import keras
+
+    from colorize_lib import export
+
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        mixed = models.build_unet(32, "MobileNetV2-0.35", weights=None)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+    def refuse(policy):
+        raise AssertionError(f"the global policy was set to {policy}")
+
+    monkeypatch.setattr(keras.mixed_precision, "set_global_policy", refuse)
+    copy = export._as_float32(mixed)
+    computing = [layer for layer in models._all_layers(copy) if layer.weights]
+    assert computing and all(layer.dtype_policy.name == "float32" for layer in computing)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 1)).astype("float32")
+    np.testing.assert_allclose(copy(x), np.asarray(mixed(x), np.float32), atol=2e-2)
 
 
 def test_random_encoder_gets_fast_batch_norm_averages(small_unet):

@@ -125,7 +125,6 @@ SHOWS: dict[str, Shows] = {
             r"^PASS: on a pixel green in 7 photos of 10 and red in 3, the L1 guess is the green.*",
             # one line an epoch, with the cosine schedule's learning rate (its peak first)
             r"^epoch 1/\d+  loss [\d.e-]+  val_loss [\d.e-]+  learning_rate 0\.001  \(\d+ s\)$",
-            r"^cached in .*unet-[0-9a-f]{12}$",  # the model cache's folder for this recipe
             r"^\s*PSNR dB\s+SSIM\s+ab error$",  # the metrics table
             row("U-Net", 3),
             row("gray (no colour)", 3),

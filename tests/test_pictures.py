@@ -1,4 +1,4 @@
-"""colorize_lib.pictures: the decoding rules, crop and resize, PNG encoding, the atomic write."""
+"""colorize_lib.data.pictures: the decoding rules, crop and resize, PNG encoding, the atomic write."""
 
 import base64
 import io
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorize_lib import pictures
+from colorize_lib.data import pictures
 
 
 def _decode(png: bytes) -> np.ndarray:
@@ -128,7 +128,7 @@ def test_huge_jpeg_is_decoded_without_full_size_memory(tmp_path):
     probe = textwrap.dedent(
         f"""
         import resource
-        from colorize_lib import pictures
+        from colorize_lib.data import pictures
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         out, up = pictures.read_square(r'{path}', 64)
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

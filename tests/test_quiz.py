@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorize_lib import quiz
+from colorize_lib.pages import quiz
 
 
 def _pictures(n=5, size=12, seed=0):

@@ -5,7 +5,8 @@ import json
 import numpy as np
 from skimage.color import rgb2lab
 
-from colorize_lib import metrics, report
+from colorize_lib import metrics
+from colorize_lib.pages import report
 
 
 def _constant_model(size, ab_norm=(0.2, -0.1)):

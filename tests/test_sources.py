@@ -14,7 +14,6 @@ import sys
 import tarfile
 import threading
 import types
-import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -23,9 +22,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorize_lib import archives, profiles, remote, sources
+from colorize_lib import data, profiles
 
 # ----------------------------------------------------------------------------------------------
+from colorize_lib.data import archives, offline, remote, sources
+
 # helpers: files the tests write
 # ----------------------------------------------------------------------------------------------
 
@@ -129,13 +130,12 @@ def test_folder_reads_every_format_and_mode(mixed_folder):
 
 def test_skips_are_reported_once(mixed_folder):
     _, _, report = sources.FolderSource(mixed_folder).load(32, progress=False)
-    with pytest.warns(UserWarning, match=r"5 files skipped") as rec:
-        report.report()
-    text = str(rec[0].message)
-    assert "k_empty.jpg" in text and "empty" in text
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        report.report()  # a second time: silent
+    lines = []
+    report.report(lines.append)
+    assert len(lines) == 1 and "5 files skipped" in lines[0]
+    assert "k_empty.jpg" in lines[0] and "empty" in lines[0]
+    report.report(lines.append)  # a second time: silent
+    assert len(lines) == 1
     reasons = dict(report.skipped)
     assert (
         "truncated" in reasons["sub/m_truncated.jpg"] or "corrupt" in reasons["sub/m_truncated.jpg"]
@@ -169,26 +169,26 @@ def test_missing_and_empty_folders_say_where(tmp_path):
 
 
 def test_bundled_photos_ship_with_the_packages():
-    out = sources.bundled_photos("outdoor")
+    out = data.bundled_photos("outdoor")
     assert {"china", "rocket"} <= set(out)
-    ood = sources.bundled_photos("out-of-domain")
+    ood = data.bundled_photos("out-of-domain")
     assert {"astronaut", "chelsea", "coffee"} <= set(ood) and not set(ood) & set(out)
     for img in [*out.values(), *ood.values()]:
         assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3
     with pytest.raises(ValueError):
-        sources.bundled_photos("portraits")
+        data.bundled_photos("portraits")
 
 
 def test_open_source_parses_specs(tmp_path):
-    assert isinstance(sources.open_source("offline"), sources.ProceduralSource)
-    assert isinstance(sources.open_source("procedural"), sources.ProceduralSource)
-    assert isinstance(sources.open_source(str(tmp_path)), sources.FolderSource)
-    assert isinstance(sources.open_source("https://example.org/x.tar.gz"), remote.UrlArchiveSource)
-    k = sources.open_source("kaggle:someone/some-set")
+    assert isinstance(data.open_source("offline"), offline.ProceduralSource)
+    assert isinstance(data.open_source("procedural"), offline.ProceduralSource)
+    assert isinstance(data.open_source(str(tmp_path)), sources.FolderSource)
+    assert isinstance(data.open_source("https://example.org/x.tar.gz"), remote.UrlArchiveSource)
+    k = data.open_source("kaggle:someone/some-set")
     assert isinstance(k, remote.KaggleSource) and k.dataset_id == "someone/some-set"
-    assert isinstance(sources.open_source("kaggle"), sources.MultiSource)
+    assert isinstance(data.open_source("kaggle"), sources.MultiSource)
     with pytest.raises(sources.NoImagesFound, match="Unknown source"):
-        sources.open_source(str(tmp_path / "missing"))
+        data.open_source(str(tmp_path / "missing"))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -385,10 +385,10 @@ def test_malicious_tar_is_refused(tmp_path, members):
     box = tmp_path / "box"
     box.mkdir()
     fixed = []
-    for info, data in members:
+    for info, payload in members:
         if info.name.startswith("ABSOLUTE"):
             info.name = str(tmp_path / "abs_evil.txt")
-        fixed.append((info, data))
+        fixed.append((info, payload))
     archive = box / "bad.tar.gz"
     archive.write_bytes(_tar_bytes(fixed))
     before = {p for p in tmp_path.rglob("*")}
@@ -523,7 +523,7 @@ def test_kaggle_default_reads_each_set_as_it_is_laid_out(tmp_path, monkeypatch):
             (roots[dataset_id] / name).parent.mkdir(parents=True, exist_ok=True)
             (roots[dataset_id] / name).write_bytes(b"not a picture")
     calls = _fake_kagglehub(monkeypatch, roots)
-    src = sources.open_source("kaggle")
+    src = data.open_source("kaggle")
     images, names, report = src.load(16, progress=False)
     assert calls == [dataset_id for dataset_id, *_ in remote.KAGGLE_DEFAULT]
     per_set = [sum(n.startswith(f"{k}:") for n in names) for k in range(3)]
@@ -533,7 +533,7 @@ def test_kaggle_default_reads_each_set_as_it_is_laid_out(tmp_path, monkeypatch):
     assert not any(cls in n for n in names for cls in ("buildings", "street", "seg_pred"))
     assert images.shape == (25, 16, 16, 3)
     assert len(src.paths()) == 25
-    assert [why for _, why in src.unused] == ["not a picture file type (.tfrecord)"]
+    assert [why for _, why in src.listing().skipped] == ["not a picture file type (.tfrecord)"]
 
 
 def test_a_folder_that_cannot_be_listed_is_reported_not_skipped_silently(tmp_path, monkeypatch):

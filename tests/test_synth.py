@@ -18,6 +18,11 @@ def test_shape_dtype_and_range():
         synth.generate(2, 4)
 
 
+def test_a_bad_size_is_refused_before_anything_is_allocated():
+    with pytest.raises(ValueError, match="at least 8 pixels"):
+        synth.generate(10**12, 4)  # 48 TB if it were allocated first
+
+
 def test_deterministic_and_independent_of_n():
     a = synth.generate(5, 32, seed=7)
     b = synth.generate(12, 32, seed=7)

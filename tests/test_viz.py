@@ -1,4 +1,4 @@
-"""colorize_lib.viz: figures, the comparison slider (both mechanisms) and the HTML wipe."""
+"""colorize_lib.pages.viz: figures, the comparison slider (both mechanisms) and the HTML wipe."""
 
 import io
 import re
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorize_lib import viz
-from colorize_lib.pictures import as_uint8, to_png_bytes
+from colorize_lib.data.pictures import as_uint8, to_png_bytes
+from colorize_lib.pages import viz
 
 matplotlib.use("Agg")
 

@@ -8,7 +8,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from colorize_lib import data, models, profiles, runtime, zoo  # noqa: E402
+from colorize_lib import data, gan, models, profiles, shapes  # noqa: E402
+from colorize_lib.training import runtime, zoo  # noqa: E402
 
 SMALL = dataclasses.replace(profiles.get_profile("tiny"), n_train=8, n_val=4)  # 1 step an epoch
 
@@ -29,7 +30,7 @@ def test_trains_once_then_reuses_and_retrains_on_request(run, split, capsys):
     assert (first.folder / "model.keras").is_file() and first.folder.name == f"unet-{first.key}"
     again = zoo.unet(run, split)
     assert again.reused and again.key == first.key
-    assert "reusing the U-Net" in capsys.readouterr().out
+    assert "this U-Net recipe was trained before" in capsys.readouterr().out
     x = np.zeros((1, 32, 32, 1), "float32")
     np.testing.assert_allclose(again.model(x), first.model(x), atol=1e-6)
     # chapter 5's resolution study: a U-Net for another size, starting from this one's weights
@@ -42,13 +43,34 @@ def test_trains_once_then_reuses_and_retrains_on_request(run, split, capsys):
     with pytest.raises(ValueError, match="encoder"):
         zoo.unet(run, split, start_from=other, samples=False)
 
-    fresh = zoo.unet(run, split, retrain=True, samples=False)
-    assert not fresh.reused and fresh.key == first.key
+    # the reader's own network (chapter 3): the cached weights go into that very object...
+    mine = models.build_unet(32, run.profile.encoder)
+    loaded = zoo.unet(run, split, model=mine)
+    assert loaded.reused and loaded.model is mine
+    assert "its weights go into your network" in capsys.readouterr().out
+    np.testing.assert_allclose(mine(x), first.model(x), atol=1e-6)
+    # ...and with retrain=True that object is what trains
+    yours = models.build_unet(32, run.profile.encoder)
+    fresh = zoo.unet(run, split, retrain=True, samples=False, model=yours)
+    assert not fresh.reused and fresh.key == first.key and fresh.model is yours
 
-    g = zoo.gan(run, split, first, samples=False)
+    class YourGAN(gan.ColorizationGAN):  # chapter 4 passes the class it wrote
+        made = 0
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            YourGAN.made += 1
+
+    critic = models.build_discriminator(32, n_down=shapes.patch_downsamples(32))
+    g = zoo.gan(run, split, first, samples=False, gan_class=YourGAN, discriminator=critic)
     epochs = run.profile.gan_warmup_epochs + run.profile.gan_epochs  # warm-up, then the game
     assert not g.reused and len(g.history["steps"]["d_loss"]) == len(split.train) // 8 * epochs
+    assert YourGAN.made == 1
     assert zoo.gan(run, split, again).reused  # the same U-Net key: the same GAN
+    with pytest.raises(ValueError, match="grid of verdicts"):
+        zoo.gan(
+            run, split, first, retrain=True, discriminator=models.build_discriminator(32, n_down=2)
+        )
 
 
 def test_changed_data_recipe_or_start_gives_another_key(run, split):

@@ -31,7 +31,8 @@ tf.config.set_logical_device_configuration(
     cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()]
 )
 
-from colorize_lib import gan, models, profiles, runtime  # noqa: E402
+from colorize_lib import gan, models, profiles  # noqa: E402
+from colorize_lib.training import runtime  # noqa: E402
 
 SIZE, BATCH = 32, 8
 

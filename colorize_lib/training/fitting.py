@@ -6,7 +6,10 @@
 - **resume**: with a state in ``run_dir``, training continues after its last saved epoch
   (weights, optimizer state and history restored), but only when what determines the run
   (the ``recipe``: data, sizes, learning rates, ...) is unchanged; otherwise ``RunMismatch``
-  says what changed. A finished run returns at once. Asking for more epochs continues it;
+  says what changed. A finished run returns at once. Asking for more epochs continues it
+  where the learning rate does not depend on the run's length (the GAN); the U-Net's rate
+  decays over the epochs asked for, so its length is part of its recipe and a longer run is
+  another run (``RunMismatch`` says so);
 - **a divergence guard**: a non-finite loss, exploding weights or a loss that only climbs
   stop training with the last good weights and raise ``TrainingDiverged`` with a message that
   says what to do (``callbacks.DivergenceGuard``);
@@ -33,8 +36,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from colorize_lib import callbacks as cb
-from colorize_lib import files, gan, models
+from colorize_lib import gan, models
+from colorize_lib.data import files
+from colorize_lib.training import callbacks as cb
 
 Stage = tuple[int, Callable[[keras.Model], None]]  # (last epoch of the stage, prepare(model))
 EAGER_STEPS = 30  # runs of at most this many steps run eagerly (tracing would take longer)
@@ -116,8 +120,16 @@ def fit(
         clear_run(run_dir)
     state = read_state(run_dir)
     if state is not None and state.get("recipe") != recipe:
+        changes = _changes(state.get("recipe") or {}, recipe)
+        longer = any(c.startswith("schedule:") for c in changes)
+        why = (
+            " The learning rate decays over the epochs of the run, so a run of another length "
+            "is another run, not a continuation."
+            if longer
+            else ""
+        )
         raise RunMismatch(
-            f"{run_dir} holds a run with another recipe ({'; '.join(_changes(state.get('recipe') or {}, recipe))}). "
+            f"{run_dir} holds a run with another recipe ({'; '.join(changes)}).{why} "
             "Use another output, or start afresh with resume=False (--no-resume)."
         )
     done = state["epoch"] if state else 0
@@ -237,7 +249,7 @@ def train_unet(
         "input_shape": list(model.input_shape),
         "learning_rate": learning_rate,
         "freeze_epochs": freeze_epochs,
-        "schedule": "cosine",
+        "schedule": f"cosine over {epochs} epochs",  # its length decides every epoch's rate
         **kwargs.pop("recipe", {}),
     }
     extra = [cosine_decay(learning_rate, epochs), *kwargs.pop("extra", ())]
@@ -253,6 +265,7 @@ def train_gan(
     epochs: int,
     run_dir,
     discriminator=None,
+    gan_class: type[keras.Model] = gan.ColorizationGAN,
     l1_weight: float = 100.0,
     g_learning_rate: float = 2e-4,
     d_learning_rate: float | None = None,
@@ -264,6 +277,9 @@ def train_gan(
     **kwargs,
 ):
     """Fine-tune ``generator`` (in place) against a PatchGAN; ``fit``'s other arguments apply.
+
+    ``gan_class``: the ``keras.Model`` that holds both networks and runs the adversarial
+    ``train_step`` (``gan.ColorizationGAN``, or chapter 4's own copy of it).
 
     ``d_warmup_epochs``: epochs first in which only the discriminator trains, against the
     generator's colours as they are (the generator frozen, batch norm included), so that the
@@ -278,7 +294,7 @@ def train_gan(
     d_learning_rate = d_learning_rate or g_learning_rate
     with strategy.scope():
         discriminator = discriminator or models.build_discriminator(generator.input_shape[1])
-        model = gan.ColorizationGAN(generator, discriminator, name="colorization_gan")
+        model = gan_class(generator, discriminator, name="colorization_gan")
 
     def prepare(m, generator_trains=True):
         m.generator.trainable = generator_trains

@@ -24,11 +24,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from colorize_lib import color, files, pictures
+from colorize_lib import color
+from colorize_lib.data import files, pictures
+from colorize_lib.gan import LOG2
 
 STATE_FILE = "state.json"
 STEPS_FILE = "steps.json"
-LOG2 = math.log(2.0)  # d_loss of a discriminator that cannot tell real from generated
 
 
 def in_notebook() -> bool:
@@ -41,7 +42,7 @@ def in_notebook() -> bool:
     return shell is not None and ("IPKernelApp" in shell.config or "google.colab" in str(shell))
 
 
-def _finite(logs: dict | None) -> dict[str, float]:
+def _non_finite(logs: dict | None) -> dict[str, float]:
     """The entries of ``logs`` that are not finite numbers."""
     return {k: float(v) for k, v in (logs or {}).items() if not math.isfinite(float(v))}
 
@@ -62,7 +63,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self.info = dict(info or {})
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if _finite(logs) or self.model.stop_training:
+        if _non_finite(logs) or self.model.stop_training:
             return  # a diverged epoch is never saved (the guard says why)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
@@ -108,7 +109,7 @@ class DivergenceGuard(keras.callbacks.Callback):
             self.good_epoch = epoch
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
-        bad = _finite(logs)
+        bad = _non_finite(logs)
         if self._first_loss is None and self.watch in (logs or {}) and not bad:
             self._first_loss = float(logs[self.watch])
         if bad and self.message is None:
@@ -119,7 +120,7 @@ class DivergenceGuard(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         if self.message is not None:
             return
-        bad = _finite(logs)
+        bad = _non_finite(logs)
         largest = max(float(np.max(np.abs(np.asarray(w)))) for w in self.model.trainable_weights)
         loss, first = (logs or {}).get(self.watch), self._first_loss
         if bad:

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from colorize_lib.exercises.check import Check
-from colorize_lib.exercises.gray import sample_pictures
+from colorize_lib.pages.exercises.check import Check
+from colorize_lib.pages.exercises.gray import sample_pictures
 
 
 def _number(fn: Callable[..., Any], args: tuple[np.ndarray, ...]) -> float | str:

@@ -4,7 +4,9 @@ Everything the library trains or predicts runs inside what ``setup`` returns; no
 the library sets a precision policy, a strategy or a seed. A chapter's setup cell and every
 command of the command line call it once, visibly::
 
-    from colorize_lib import profiles, runtime
+    from colorize_lib import profiles
+
+    from colorize_lib.training import runtime
 
     run = runtime.setup(profiles.get_profile())
     print(run.describe())  # profile, devices, strategy, precision

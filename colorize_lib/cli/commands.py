@@ -1,18 +1,15 @@
-"""The command line: ``python -m colorize_lib COMMAND --help``.
+"""The commands that use a model or make pictures: ``generate``, ``colorize``, ``export``.
 
-Every command's options are defined here or, for the two training commands, in ``cli_train``;
-each command is a thin call into the library (the same calls the chapters make). Heavy modules (TensorFlow) are imported only by the
-command that runs, so ``--help`` answers at once. Errors are one line starting with ``error:``
-and a non-zero exit code: 2 for bad arguments or input, 1 when the work itself failed.
+Each checks its arguments and paths first (one line starting with ``error:``, exit 2), then loads
+TensorFlow (``common.load_tensorflow``), then calls the library.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from colorize_lib.cli_train import add_train, add_train_gan, run_train, run_train_gan
+from colorize_lib.cli.common import load_tensorflow
 
 
 def add_generate(p: argparse.ArgumentParser) -> None:
@@ -26,11 +23,13 @@ def add_generate(p: argparse.ArgumentParser) -> None:
 def run_generate(args) -> int:
     from tqdm.auto import tqdm
 
-    from colorize_lib import pictures, synth
+    from colorize_lib import synth
+    from colorize_lib.data import pictures
 
-    if args.n < 1 or not 8 <= args.size <= 4096:
+    if args.n < 1 or not 8 <= args.size <= 4096 or args.start < 0:
         print(
-            f"error: --n must be >= 1 and --size from 8 to 4096 (got --n {args.n} --size {args.size})"
+            f"error: --n must be >= 1, --size from 8 to 4096 and --start >= 0 (got --n {args.n} "
+            f"--size {args.size} --start {args.start})"
         )
         return 2
     width = len(str(args.start + args.n - 1))
@@ -67,13 +66,15 @@ def add_colorize(p: argparse.ArgumentParser) -> None:
 
 
 def run_colorize(args) -> int:
-    from colorize_lib import infer, jobs
+    from colorize_lib import infer
+    from colorize_lib.cli import jobs
 
     try:
         if args.size is not None:
-            from colorize_lib import models
+            from colorize_lib import shapes
 
-            models.check_size(args.size)
+            shapes.check_size(args.size)
+        infer.check_model_file(args.model)  # a missing or damaged model: said before TensorFlow
         plan = jobs.plan(args.inputs, args.out)
         if plan.existing and not args.overwrite:
             raise jobs.OutputRefused(
@@ -82,7 +83,8 @@ def run_colorize(args) -> int:
             )
         if not plan.jobs:
             raise FileNotFoundError(f"no pictures found in {', '.join(args.inputs)}")
-        from colorize_lib import runtime
+        load_tensorflow()
+        from colorize_lib.training import runtime
 
         runtime.setup(precision="float32")  # inference: no distribution, full precision
         model = infer.load_model(args.model)
@@ -122,12 +124,14 @@ def add_export(p: argparse.ArgumentParser) -> None:
 
 
 def run_export(args) -> int:
-    from colorize_lib import export
+    from colorize_lib import export, infer
 
     try:
         export.outputs(args.model, args.out, args.name, args.overwrite)  # before TensorFlow
         export.check_installed(args.float16)
-        from colorize_lib import runtime
+        infer.check_model_file(args.model)
+        load_tensorflow()
+        from colorize_lib.training import runtime
 
         runtime.setup(precision="float32")
         done = export.export(args.model, args.out, args.name, args.float16, args.overwrite)
@@ -136,47 +140,3 @@ def run_export(args) -> int:
         return 2
     print(f"wrote {export.describe(done)} and {done.json.name} to {args.out}/")
     return 0
-
-
-# command -> (one-line help, add its options, run it)
-COMMANDS = {
-    "train": ("train the U-Net colorizer on a folder or a named source", add_train, run_train),
-    "train-gan": (
-        "fine-tune a trained U-Net as the generator of a GAN",
-        add_train_gan,
-        run_train_gan,
-    ),
-    "colorize": (
-        "colorize photos (files or folders) at full resolution",
-        add_colorize,
-        run_colorize,
-    ),
-    "generate": ("write procedural landscape pictures to a folder", add_generate, run_generate),
-    "export": ("export a trained model to ONNX for a web page", add_export, run_export),
-}
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m colorize_lib",
-        description="Colorize photos with a U-Net (and a GAN): train, fine-tune, colorize.",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (help_text, add, _) in COMMANDS.items():
-        p = sub.add_parser(
-            name,
-            help=help_text,
-            description=help_text,
-            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        )
-        add(p)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    return int(COMMANDS[args.command][2](args) or 0)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from colorize_lib import pictures
+from colorize_lib.data import pictures
 
 # ----------------------------------------------------------------------------------------------
 # Small helpers

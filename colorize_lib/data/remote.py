@@ -6,7 +6,7 @@
   (3 hours) when it does not. A server that trickles bytes cannot hold a run forever; the part
   downloaded so far is kept and the next try resumes it.
 - ``UrlArchiveSource``, ``KaggleSource``, ``kaggle_default()``: sources with the interface of
-  ``sources.Source``; ``sources.open_source`` picks them from a string. An address may carry
+  ``sources.Source``; ``data.open_source`` picks them from a string. An address may carry
   the archive's checksum: ``https://host/photos.zip#sha256=<64 hex digits>``. The archive is
   unpacked by ``archives.safe_extract`` (refusing unsafe or oversized archives); a downloaded
   archive found damaged is removed from the cache, so the next try downloads it again.
@@ -25,12 +25,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
-from colorize_lib import files
-from colorize_lib.archives import DamagedArchive, extract_once
-from colorize_lib.sources import (
+from colorize_lib import profiles
+from colorize_lib.data import files
+from colorize_lib.data.archives import DamagedArchive, extract_once
+from colorize_lib.data.sources import (
     OFFLINE_HINT,
     ChecksumMismatch,
-    FolderSource,
+    FileSource,
     MultiSource,
     SourceError,
     SourceUnavailable,
@@ -207,7 +208,7 @@ def _checksum(url: str, sha256: str | None) -> tuple[str, str | None]:
     return url, sha256.lower() if sha256 else None
 
 
-class UrlArchiveSource:
+class UrlArchiveSource(FileSource):
     """A zip or tar archive of pictures at an http(s) address, downloaded once into the cache.
 
     ``url`` may end in ``#sha256=<64 hex digits>`` (the same as passing ``sha256``).
@@ -223,15 +224,13 @@ class UrlArchiveSource:
         url, self.sha256 = _checksum(url, sha256)
         self.url, self.licence = url, licence
         if cache_dir is None:
-            from . import profiles
-
             cache_dir = profiles.cache_dir() / "downloads"
         self.cache_dir = Path(cache_dir)
         name = Path(urlparse(url).path).name or "archive"
         digest = hashlib.sha256(url.encode()).hexdigest()[:10]
         self.file = self.cache_dir / f"{digest}-{name}"
         stem = name.split(".")[0] or "archive"
-        self.folder = self.cache_dir / f"{digest}-{stem}"
+        self.unpacked = self.cache_dir / f"{digest}-{stem}"
 
     def describe(self) -> str:
         check = "checksum verified" if self.sha256 else "no checksum given"
@@ -242,12 +241,12 @@ class UrlArchiveSource:
 
         A damaged download is removed from the cache, so the next try downloads it again.
         """
-        marker = self.folder / ".complete"  # holds the SHA-256 of the archive extracted there
+        marker = self.unpacked / ".complete"  # holds the SHA-256 of the archive extracted there
         if marker.exists() and self.sha256 in (None, marker.read_text().strip()):
-            return self.folder
+            return self.unpacked
         archive = download(self.url, self.file, self.sha256, progress=progress)
         try:
-            return extract_once(archive, self.folder, self.sha256 or files.sha256(archive))
+            return extract_once(archive, self.unpacked, self.sha256 or files.sha256(archive))
         except DamagedArchive as e:
             archive.unlink(missing_ok=True)
             raise DamagedArchive(
@@ -255,13 +254,8 @@ class UrlArchiveSource:
                 "downloads it again."
             ) from None
 
-    def paths(self) -> list[Path]:
-        folder = FolderSource(self.fetch(), name=self.url)
-        found, self.unused = folder.paths(), folder.unused  # other files: reported as skipped
-        return found
-
-    def load(self, size: int, limit: int | None = None, progress: bool = True):
-        return FolderSource(self.fetch(progress), name=self.url).load(size, limit, progress)
+    def folder(self) -> Path:
+        return self.fetch()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -308,7 +302,7 @@ KAGGLE_DEFAULT: list[tuple[str, tuple[str, ...] | None, str, int]] = [
 ]
 
 
-class KaggleSource:
+class KaggleSource(FileSource):
     """A public Kaggle dataset through ``kagglehub.dataset_download`` (no account needed)."""
 
     def __init__(
@@ -348,16 +342,8 @@ class KaggleSource:
                 f"need no account but do need the internet. {OFFLINE_HINT}"
             ) from None
 
-    def folder(self) -> FolderSource:
-        return FolderSource(self.fetch(), self.subfolders, name=f"kaggle:{self.dataset_id}")
-
-    def paths(self) -> list[Path]:
-        folder = self.folder()
-        found, self.unused = folder.paths(), folder.unused  # other files: reported as skipped
-        return found
-
-    def load(self, size: int, limit: int | None = None, progress: bool = True):
-        return self.folder().load(size, limit, progress)
+    def folder(self) -> Path:
+        return self.fetch()
 
 
 def kaggle_default() -> MultiSource:

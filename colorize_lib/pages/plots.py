@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from colorize_lib.callbacks import LOG2
+from colorize_lib.gan import LOG2
 
 
 def plot_gan_history(history, smooth: int = 10, axes=None):

@@ -32,8 +32,9 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from colorize_lib import files
-from colorize_lib.sources import FolderSource, SourceError, UnsafeArchive
+from colorize_lib import profiles
+from colorize_lib.data import files
+from colorize_lib.data.sources import FileSource, SourceError, UnsafeArchive
 
 MAX_TOTAL_BYTES = 20 * 10**9  # everything the archive holds, once extracted
 MAX_MEMBERS = 200_000  # files, folders and links
@@ -105,7 +106,7 @@ def _listing(archive: Path, root: Path, is_zip: bool):
 def _refuse(archive: Path, why: str, when: str = "Nothing was extracted") -> UnsafeArchive:
     return UnsafeArchive(
         f"Refused to extract {archive.name}: {why}. {when} (limits: MAX_MEMBERS, "
-        "MAX_TOTAL_BYTES and MAX_RATIO in colorize_lib.archives). If you trust the archive, "
+        "MAX_TOTAL_BYTES and MAX_RATIO in colorize_lib.data.archives). If you trust the archive, "
         "unpack it yourself and pass the folder."
     )
 
@@ -257,14 +258,12 @@ def extract_once(archive: Path, folder: Path, key: str) -> Path:
     return folder
 
 
-class LocalArchiveSource:
+class LocalArchiveSource(FileSource):
     """A zip or tar of pictures on this machine, read as a folder once extracted into the cache."""
 
     def __init__(self, path: str | os.PathLike, cache_dir: str | os.PathLike | None = None):
         self.path = Path(path).expanduser()
         if cache_dir is None:
-            from colorize_lib import profiles
-
             cache_dir = profiles.cache_dir() / "archives"
         self.cache_dir = Path(cache_dir)
         self._hashed: tuple[tuple[int, int], str] | None = None  # ((size, mtime), SHA-256)
@@ -286,10 +285,5 @@ class LocalArchiveSource:
                 f"{e} Your archive was left as it is: make it again, or get a fresh copy."
             ) from None
 
-    def paths(self) -> list[Path]:
-        folder = FolderSource(self.fetch(), name=str(self.path))
-        found, self.unused = folder.paths(), folder.unused  # other files: reported as skipped
-        return found
-
-    def load(self, size: int, limit: int | None = None, progress: bool = True):
-        return FolderSource(self.fetch(progress), name=str(self.path)).load(size, limit, progress)
+    def folder(self) -> Path:
+        return self.fetch()

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from colorize_lib import color
-from colorize_lib.exercises.check import Check
+from colorize_lib.pages.exercises.check import Check
 
 
 def sample_pictures(seed: int = 0) -> list[tuple[str, np.ndarray]]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from colorize_lib import pictures
+from colorize_lib.data import pictures
 
 SIDES = ("left", "right")
 
@@ -89,6 +89,7 @@ def make_quiz(
         n=n,
         rounds="".join(rounds),
         key=key,
+        score=html.escape(score_text(0, 0, n)),
     )
     return Quiz(html=html_text, real_side=real_side, quiz_id=quiz_id)
 
@@ -105,7 +106,8 @@ def balanced_sides(n: int, seed: int = 0) -> tuple[str, ...]:
 
 
 def score_text(fooled: int, answered: int, n: int) -> str:
-    """The running score line, exactly as the JavaScript writes it (tests compare with it)."""
+    """The running score line: the page starts with ``score_text(0, 0, n)``; its JavaScript
+    writes the same words after every answer (the browser test compares the two)."""
     text = f"The model fooled you {fooled} of {answered} times"
     if answered < n:
         return text + f" ({n - answered} of {n} pairs left)."
@@ -134,7 +136,7 @@ _TEMPLATE = """
 <p><b>{title}</b> Click the picture you believe is the real photo in each pair; the other one
 was colorized by the model from the gray version. The green frame marks the real photo.</p>
 {rounds}
-<div class="cq-score" id="{qid}-score">The model fooled you 0 of 0 times ({n} of {n} pairs left).</div>
+<div class="cq-score" id="{qid}-score">{score}</div>
 <button type="button" class="cq-reset" id="{qid}-reset">Start again</button>
 <script>
 (function () {{

@@ -27,10 +27,25 @@ from pathlib import Path
 
 import keras
 
-from colorize_lib import data, files, fitting, models, profiles
-from colorize_lib.runtime import Run
+from colorize_lib import data, models, profiles, shapes
+from colorize_lib import gan as gan_module
+from colorize_lib.data import files
+from colorize_lib.training import fitting
+from colorize_lib.training.runtime import Run
 
-CODE = ("color", "data", "synth", "models", "gan", "callbacks", "fitting", "zoo")
+CODE = (  # the modules whose code decides a trained model (their syntax trees)
+    "color",
+    "synth",
+    "models",
+    "gan",
+    "data.sources",
+    "data.offline",
+    "data.split",
+    "data.pipeline",
+    "training.callbacks",
+    "training.fitting",
+    "training.zoo",
+)
 UNET_RECIPE = {"learning_rate": 1e-3}
 GAN_RECIPE = {  # λ and the discriminator's warm-up come from the profile (run length)
     "g_learning_rate": 2e-4,
@@ -78,12 +93,20 @@ def _cached(kind: str, run: Run, recipe: dict, retrain: bool) -> tuple[Path, str
     return folder, key, (folder / "model.keras").exists() and (folder / "history.json").exists()
 
 
-def _load(folder: Path, key: str, what: str) -> Trained:
-    print(
-        f"reusing the {what} trained earlier with the same recipe, data and code "
-        f"({folder.name}; retrain=True trains it again)"
-    )
-    model = keras.models.load_model(folder / "model.keras")
+def _load(folder: Path, key: str, what: str, model: keras.Model | None = None) -> Trained:
+    """The cached model; with ``model`` (the reader's own network), its weights loaded into it."""
+    if model is None:
+        print(
+            f"this {what} recipe was trained before (same recipe, data and code): loading it "
+            "(retrain=True trains it again)"
+        )
+        model = keras.models.load_model(folder / "model.keras")
+    else:
+        print(
+            f"this {what} recipe was trained before (same recipe, data and code): its weights "
+            "go into your network (RETRAIN = True trains your network itself)"
+        )
+        model.load_weights(folder / "model.keras")
     return Trained(model, json.loads((folder / "history.json").read_text()), folder, key, True)
 
 
@@ -115,9 +138,13 @@ def unet(
     epochs: int | None = None,
     start_from: Trained | None = None,
     samples: bool = True,
+    model: keras.Model | None = None,
 ) -> Trained:
     """The profile's U-Net trained on ``split`` (at its picture size), from the cache or now.
 
+    ``model``: the U-Net to train, built under ``run.strategy.scope()`` (chapter 3 passes the
+    network its own ``build_unet`` returned, proven equal to ``models.build_unet``); by default
+    ``models.build_unet`` builds it. From the cache, the cached weights are loaded into it.
     ``epochs`` (default: the profile's ``unet_epochs``) and ``start_from`` (a trained U-Net of
     the same encoder at any size, whose weights to start from, as chapter 5's resolution study
     does) are part of the recipe. The U-Net is built first (a second or two), because whether
@@ -125,12 +152,19 @@ def unet(
     """
     P = run.profile
     size = split.train.shape[1]
-    with run.strategy.scope():
-        model = models.build_unet(size, P.encoder, weights=None if start_from else "imagenet")
-    recipe = unet_recipe(run, split, epochs, start_from, model.pretrained)
+    given = model is not None
+    if model is None:
+        with run.strategy.scope():
+            model = models.build_unet(size, P.encoder, weights=None if start_from else "imagenet")
+    elif model.input_shape[1] != size:
+        raise ValueError(
+            f"model {model.name} takes {model.input_shape[1]}-pixel pictures, not {size}"
+        )
+    pretrained = bool(getattr(model, "pretrained", False))
+    recipe = unet_recipe(run, split, epochs, start_from, pretrained)
     folder, key, cached = _cached("unet", run, recipe, retrain)
     if cached:
-        return _load(folder, key, "U-Net")
+        return _load(folder, key, "U-Net", model if given else None)
     if start_from is not None:
         if [w.shape[1:] for w in model.weights] != [w.shape[1:] for w in start_from.model.weights]:
             raise ValueError(
@@ -138,7 +172,7 @@ def unet(
                 f"{P.encoder!r}: train it again for this profile (zoo.unet(run, split, retrain=True))"
             )
         model.set_weights(start_from.model.get_weights())  # convolutions: any size fits
-    elif not model.pretrained and P.freeze_epochs:
+    elif not pretrained and P.freeze_epochs:
         print("no pretrained encoder, so no frozen-encoder epochs (nothing to protect)")
     train_ds, val_ds = data.make_datasets(split, P.batch_size, run.seed, run.replicas)
     history = fitting.train_unet(
@@ -172,26 +206,45 @@ def gan_recipe(run: Run, split: data.Split, start: Trained) -> dict:
         "code": code_hash(),
         "l1_weight": P.gan_l1_weight,
         "d_warmup_epochs": P.gan_warmup_epochs,
-        "d_downsamples": models.patch_downsamples(split.train.shape[1]),
+        "d_downsamples": shapes.patch_downsamples(split.train.shape[1]),
         **GAN_RECIPE,
     }
 
 
 def gan(
-    run: Run, split: data.Split, start: Trained, retrain: bool = False, samples: bool = True
+    run: Run,
+    split: data.Split,
+    start: Trained,
+    retrain: bool = False,
+    samples: bool = True,
+    gan_class: type[keras.Model] = gan_module.ColorizationGAN,
+    discriminator: keras.Model | None = None,
 ) -> Trained:
     """Chapter 4's GAN-fine-tuned generator: ``start`` (chapter 3's U-Net) fine-tuned for the
     profile's ``gan_epochs`` on ``split``, from the cache or now. ``history`` holds
-    ``epochs`` (epoch means), ``steps`` (every step's losses) and ``reports``."""
+    ``epochs`` (epoch means), ``steps`` (every step's losses) and ``reports``.
+
+    ``gan_class`` and ``discriminator``: the GAN model class and the discriminator to train
+    (chapter 4 passes the ones it wrote, proven equal to ``gan.ColorizationGAN`` and
+    ``models.build_discriminator``); by default the library's. The discriminator must have the
+    recipe's depth (``shapes.patch_downsamples`` of the picture size)."""
     P = run.profile
     recipe = gan_recipe(run, split, start)
+    size, n_down = split.train.shape[1], recipe["d_downsamples"]
+    if discriminator is not None and discriminator.output_shape[1] != shapes.patch_grid(
+        size, n_down
+    ):
+        raise ValueError(
+            f"the discriminator gives a {discriminator.output_shape[1]}-wide grid of verdicts; "
+            f"the recipe's has n_down = {n_down} ({shapes.patch_grid(size, n_down)} wide)"
+        )
     folder, key, cached = _cached("gan", run, recipe, retrain)
-    if cached:
-        return _load(folder, key, "GAN")
     with run.strategy.scope():
         generator = models.copy_model(start.model)  # fine-tuning leaves chapter 3's model be
-        size = generator.input_shape[1]
-        discriminator = models.build_discriminator(size, n_down=recipe["d_downsamples"])
+        if cached:
+            return _load(folder, key, "GAN", generator)
+        if discriminator is None:
+            discriminator = models.build_discriminator(size, n_down=n_down)
     train_ds, val_ds = data.make_datasets(split, P.batch_size, run.seed, run.replicas)
     history = fitting.train_gan(
         generator,
@@ -200,6 +253,7 @@ def gan(
         P.gan_epochs,
         folder / "run",
         discriminator=discriminator,
+        gan_class=gan_class,
         samples=fitting.samples_from(val_ds) if samples else None,
         strategy=run.strategy,
         recipe={"key": key},

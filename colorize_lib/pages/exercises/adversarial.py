@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from colorize_lib.exercises.check import Check
+from colorize_lib.pages.exercises.check import Check
 
 
 def _bce_np(target: float, logits: np.ndarray) -> float:
@@ -150,12 +150,12 @@ def _receptive_field_mistakes(n_down: int):
 def check_receptive_field(fn: Callable[[int], Any]) -> Check:
     """Chapter 4: does ``fn(n_down)`` give the width of the patch one PatchGAN logit sees?
 
-    Compared with ``models.receptive_field`` for ``n_down`` = 1..4 (16, 34, 70, 142 pixels).
+    Compared with ``shapes.receptive_field`` for ``n_down`` = 1..4 (16, 34, 70, 142 pixels).
     """
-    from colorize_lib import models
+    from colorize_lib import shapes
 
     for n_down in (3, 1, 2, 4):
-        want = models.receptive_field(n_down)
+        want = shapes.receptive_field(n_down)
         try:
             got = fn(n_down)
         except Exception as e:  # the reader's code: report any error as a failure
@@ -175,5 +175,5 @@ def check_receptive_field(fn: Callable[[int], Any]) -> Check:
                     "pixels of its output into s (r - 1) + k pixels of its input."
                 ),
             )
-    widths = ", ".join(str(models.receptive_field(n)) for n in (1, 2, 3, 4))
-    return Check(True, f"{widths} pixels for n_down = 1, 2, 3, 4, as models.receptive_field.")
+    widths = ", ".join(str(shapes.receptive_field(n)) for n in (1, 2, 3, 4))
+    return Check(True, f"{widths} pixels for n_down = 1, 2, 3, 4, as shapes.receptive_field.")

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from colorize_lib import files
+from colorize_lib.data import files
 
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}

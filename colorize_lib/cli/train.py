@@ -12,6 +12,8 @@ import argparse
 import time
 from pathlib import Path
 
+from colorize_lib.cli.common import load_tensorflow
+
 DATA_HELP = (
     "a folder of photos (searched recursively), a .zip/.tar(.gz) archive path, or the URL of one "
     "(add '#sha256=HEX' to check the download), or a named source such as 'offline' (procedural "
@@ -140,17 +142,29 @@ def _model_path(out: str) -> Path:
 
 
 def _check_common(args) -> None:
+    """The options both commands share, checked before anything loads."""
     if not 0 < args.val_fraction < 1:
         raise ValueError(f"--val-fraction {args.val_fraction}: give a number between 0 and 1")
     if args.epochs < 1 or args.batch_size < 1 or (args.n is not None and args.n < 2):
         raise ValueError("--epochs and --batch-size must be at least 1, --n at least 2")
 
 
-def _prepare(args, size: int):
-    """The run (strategy, precision, seed) and the datasets, after the split was reported."""
-    from colorize_lib import data, fitting, runtime
+def _open_data(args):
+    """The source of ``--data``, opened and listed once (a missing folder, an empty one or an
+    unreachable address is said here, before TensorFlow loads)."""
+    from colorize_lib import data
 
-    split = data.holdout_split(args.data, size, args.n, args.val_fraction, args.seed)
+    src = data.open_source(args.data, n=args.n or 1000, seed=args.seed)
+    src.listing()
+    return src
+
+
+def _prepare(args, src, size: int):
+    """The run (strategy, precision, seed) and the datasets, after the split was reported."""
+    from colorize_lib import data
+    from colorize_lib.training import fitting, runtime
+
+    split = data.holdout_split(src, size, args.n, args.val_fraction, args.seed)
     print(
         f"data: {split.source_description}\n-> {len(split.train)} training + "
         f"{len(split.val)} validation pictures at {size}x{size}"
@@ -163,7 +177,8 @@ def _prepare(args, size: int):
 
 def _train_and_save(train, model, out: Path, run_dir: Path) -> int:
     """Run ``train()``; save ``model`` to ``out`` only when it finished."""
-    from colorize_lib import files, fitting
+    from colorize_lib.data import files
+    from colorize_lib.training import fitting
 
     files.remove_temporaries(out)  # of a save to --out that a kill interrupted
     start = time.time()
@@ -181,18 +196,30 @@ def _train_and_save(train, model, out: Path, run_dir: Path) -> int:
 
 
 def run_train(args) -> int:
-    from colorize_lib import fitting, jobs, models, sources
+    from colorize_lib import shapes
+    from colorize_lib.cli import jobs
+    from colorize_lib.data import sources
 
     out = _model_path(args.out)
     try:
-        models.check_size(args.size)
-        models.encoder_spec(args.encoder)
+        shapes.check_size(args.size)
+        shapes.encoder_spec(args.encoder)
         _check_common(args)
+        if not args.learning_rate > 0 or args.freeze_epochs < 0:
+            raise ValueError(
+                f"--learning-rate must be > 0 and --freeze-epochs >= 0 (got "
+                f"{args.learning_rate:g} and {args.freeze_epochs})"
+            )
         jobs.check_writable(out.parent)  # before minutes of training, not after
-        run, train_ds, val_ds, samples, data_key = _prepare(args, args.size)
+        src = _open_data(args)
+        load_tensorflow()
+        run, train_ds, val_ds, samples, data_key = _prepare(args, src, args.size)
     except (ValueError, FileNotFoundError, sources.SourceError) as err:
         print(f"error: {err}")
         return 2
+    from colorize_lib import models
+    from colorize_lib.training import fitting
+
     with run.strategy.scope():
         weights = None if args.weights == "none" else args.weights
         model = models.build_unet(args.size, args.encoder, weights=weights)
@@ -225,14 +252,32 @@ def run_train(args) -> int:
 
 
 def run_train_gan(args) -> int:
-    from colorize_lib import files, fitting, infer, jobs, models, sources
+    from colorize_lib import infer, shapes
+    from colorize_lib.cli import jobs
+    from colorize_lib.data import files, sources
 
     out = _model_path(args.out)
     try:
         if Path(args.init).resolve() == out.resolve():
             raise ValueError(f"--out {out} is the --init model: choose another --out")
+        infer.check_model_file(args.init)
+        if args.size is not None:
+            shapes.check_size(args.size)
+        _check_common(args)
+        if args.l1_weight < 0 or not 0 <= args.label_smoothing < 1 or args.d_warmup_epochs < 0:
+            raise ValueError(
+                "--l1-weight and --d-warmup-epochs must be >= 0, --label-smoothing in [0, 1)"
+            )
+        if not args.lr > 0 or (args.d_lr is not None and not args.d_lr > 0):
+            raise ValueError(f"--lr and --d-lr must be > 0 (got {args.lr:g} and {args.d_lr})")
+        if args.d_downsamples is not None:
+            shapes.check_patch_depth(args.size, args.d_downsamples)
+        jobs.check_writable(out.parent)
+        src = _open_data(args)
+        load_tensorflow()
+        from colorize_lib import models
+
         generator = infer.load_model(args.init)
-        models.check_colorizer(generator)
         model_size = generator.input_shape[1]
         size = args.size or model_size or 128
         if model_size is not None and size != model_size:
@@ -240,19 +285,14 @@ def run_train_gan(args) -> int:
                 f"--size {size}: {args.init} was built for {model_size}x{model_size} "
                 f"pictures; leave --size out or pass --size {model_size}"
             )
-        models.check_size(size)
-        _check_common(args)
-        jobs.check_writable(out.parent)
-        if args.l1_weight < 0 or not 0 <= args.label_smoothing < 1 or args.d_warmup_epochs < 0:
-            raise ValueError(
-                "--l1-weight and --d-warmup-epochs must be >= 0, --label-smoothing in [0, 1)"
-            )
-        n_down = args.d_downsamples or models.patch_downsamples(size)
-        models.check_patch_depth(size, n_down)  # a depth too large for the size: say so now
-        run, train_ds, val_ds, samples, data_key = _prepare(args, size)
+        n_down = args.d_downsamples or shapes.patch_downsamples(size)
+        shapes.check_patch_depth(size, n_down)  # a depth too large for the size: say so now
+        run, train_ds, val_ds, samples, data_key = _prepare(args, src, size)
     except (ValueError, FileNotFoundError, sources.SourceError) as err:
         print(f"error: {err}")
         return 2
+    from colorize_lib.training import fitting
+
     with run.strategy.scope():
         generator = models.copy_model(generator)  # its variables under the run's strategy
         discriminator = models.build_discriminator(size, n_down=n_down)

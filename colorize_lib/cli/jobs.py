@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from colorize_lib import pictures
+from colorize_lib.data import pictures
 
 
 class OutputRefused(ValueError):

@@ -7,11 +7,11 @@ it without a debugger. One module per chapter; the chapters call them through th
 needs it runs, so chapters 1 and 2 stay light.
 """
 
-from colorize_lib.exercises.adversarial import check_discriminator_loss, check_receptive_field
-from colorize_lib.exercises.check import Check
-from colorize_lib.exercises.gray import check_bt601, check_gray_rule, check_same_gray_pair
-from colorize_lib.exercises.scores import check_colorfulness, check_psnr
-from colorize_lib.exercises.unet import (
+from colorize_lib.pages.exercises.adversarial import check_discriminator_loss, check_receptive_field
+from colorize_lib.pages.exercises.check import Check
+from colorize_lib.pages.exercises.gray import check_bt601, check_gray_rule, check_same_gray_pair
+from colorize_lib.pages.exercises.scores import check_colorfulness, check_psnr
+from colorize_lib.pages.exercises.unet import (
     GREEN_RGB,
     RED_RGB,
     ambiguous_pixel,

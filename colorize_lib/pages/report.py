@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from colorize_lib import color, infer, pictures
+from colorize_lib import color, infer
 
 # ----------------------------------------------------------------------------------------------
+from colorize_lib.data import pictures
+
 # What goes wrong
 # ----------------------------------------------------------------------------------------------
 

@@ -1,0 +1,40 @@
+"""What every command shares: TensorFlow loaded once the arguments were checked, quietly."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+
+# C++ notes TensorFlow writes to stderr while it loads, before it reads TF_CPP_MIN_LOG_LEVEL
+# (tensorflow issue 100442): information for its developers, not for a user of this tool.
+START_UP_NOTES = re.compile(
+    r"oneDNN custom operations are on|This TensorFlow binary is optimized|cpu_feature_guard"
+    r"|Unable to register cu(DNN|FFT|BLAS) factory|computation placer already registered"
+    r"|TF-TRT Warning|absl::InitializeLog"
+)
+
+
+def load_tensorflow() -> None:
+    """Import TensorFlow (and Keras) with their start-up notes kept off the terminal.
+
+    File descriptor 2 points to a temporary file while the import runs and is restored right
+    after; any line there that is not one of ``START_UP_NOTES`` is passed on to stderr.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        caught.seek(0)
+        for line in caught.read().decode(errors="replace").splitlines():
+            if line.strip() and not START_UP_NOTES.search(line):
+                print(line, file=sys.stderr)
