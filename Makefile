@@ -8,7 +8,7 @@ EXTRAS ?= cpu,book,test,dev,kaggle,export
 # The book is built with the CPU profile by default; `make book COLORIZE_PROFILE=tiny` for a quick look.
 export COLORIZE_PROFILE ?= cpu
 
-.PHONY: help setup browser book test lint format strip bench bench-quality bench-seeds clean
+.PHONY: help setup browser book test lint format strip bench bench-book bench-quality bench-seeds clean
 
 help:
 	@echo "make book    build the whole book into _build/html (executes every chapter)"
@@ -18,6 +18,7 @@ help:
 	@echo "make format  ruff format + fix, and strip notebook outputs"
 	@echo "make bench   speed and memory benchmarks (figures to benchmarks/results/)"
 	@echo "make bench-quality  quality on real photos (PHOTOS=folder, default ../shared/landscapes-128)"
+	@echo "make bench-book     the book from an empty cache, chapter by chapter (the chapters' times)"
 	@echo "make bench-seeds    chapters 3 and 4 with seeds 0, 1 and 2: the GAN's effect build after build"
 	@echo "make clean   remove the build, caches and the virtual environment"
 
@@ -81,6 +82,11 @@ bench: setup browser
 	$(PY) benchmarks/bench_reliability.py
 	$(PY) benchmarks/bench_browser.py
 
+# The whole book from an empty model cache, chapter by chapter (about 10 minutes on 2 cores):
+# results/book_cpu.json and the times the chapters show (colorize_lib/pages/book_times.json).
+bench-book: setup
+	$(PY) benchmarks/bench_book.py
+
 # Quality on real photos (trains with the command line; about an hour on 2 cores).
 PHOTOS ?= ../shared/landscapes-128
 bench-quality: setup
@@ -95,5 +101,5 @@ bench-seeds: setup
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache $(VENV) .jupyter_cache
-	rm -f book/_static/exported/models/*.onnx book/_static/exported/models/*.json
+	rm -f book/_static/exported/models/*.onnx book/_static/exported/models/*.json book/_static/exported/figures/*.png
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -182,18 +182,8 @@ def main() -> int:
     import keras
     import tensorflow as tf
 
-    from colorize_lib import (
-        ambiguity,
-        color,
-        data,
-        infer,
-        metrics,
-        models,
-        profiles,
-        runtime,
-        synth,
-        zoo,
-    )
+    from colorize_lib import ambiguity, color, data, infer, metrics, models, profiles, synth
+    from colorize_lib.training import runtime, zoo
 
     if args.procedural:
         profile = dataclasses.replace(profiles.get_profile("cpu"), seed=args.seed)

@@ -208,9 +208,9 @@ def colorize_files(
     written: list[Path] = []
     failed: list[tuple[Path, str]] = []
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # a text bar on a terminal, none in a notebook or a log
 
-        jobs = tqdm(jobs, unit="photo", desc="colorizing")
+        jobs = tqdm(jobs, unit="photo", desc="colorizing", disable=None)
     for src, dst in jobs:
         try:
             rgb = colorize(model, pictures.read(src, keep_gray=True), size=size)

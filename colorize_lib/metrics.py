@@ -18,8 +18,12 @@ What each number means:
 - ``colorfulness``: Hasler & Suesstrunk (2003) on 0..255 values: with ``rg = R - G`` and
   ``yb = (R + G) / 2 - B``, ``sqrt(std_rg^2 + std_yb^2) + 0.3 sqrt(mean_rg^2 + mean_yb^2)``;
   0 for a gray picture, about 33 "moderately", 59 "quite" and 82 "highly" colourful.
-- ``colorfulness_gap``: colourfulness of the prediction minus that of the truth (negative: the
-  prediction is duller than reality, the usual failure of a network trained on a mean loss).
+- ``colorfulness_gap``: colourfulness of the prediction minus that of the truth, per picture
+  (negative: duller than reality, the usual failure of a network trained on a mean loss).
+- ``abs_gap``, **the colourfulness gap** of the book's tables (chapters 4 and 5 and the
+  Benchmarks page): ``|colourfulness(prediction) - colourfulness(truth)|`` per picture,
+  averaged over the pictures (lower is better, 0 at best). Per picture, so a set that is too dull
+  in some pictures and too loud in others does not average out to "right".
 - ``ab_accuracy_curve`` / ``ab_auc``: the share of pixels whose ab distance is at most ``t``,
   for ``t`` = 0..150, and the area under that curve divided by its width, in [0, 1] (Zhang,
   Isola & Efros 2016, "Colorful Image Colorization", section 3.1).
@@ -48,7 +52,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "ssim": ("SSIM", "{:.3f}"),
     "ab_error": ("ab error", "{:.2f}"),
     "colorfulness": ("colourful", "{:.1f}"),
-    "colorfulness_gap": ("gap", "{:+.1f}"),
+    "abs_gap": ("|gap|", "{:.1f}"),
     "ab_auc": ("AUC 0-150", "{:.3f}"),
 }
 
@@ -241,7 +245,7 @@ def score(pred: Any, truth: Any) -> dict[str, float]:
         "ssim": ssim(pred, truth),
         "ab_error": ab_error(pred, truth),
         "colorfulness": colorfulness(pred),
-        "colorfulness_gap": colorfulness_gap(pred, truth),
+        "abs_gap": abs_gap(pred, truth),
         "ab_auc": ab_auc(pred, truth),
     }
 
@@ -250,7 +254,7 @@ def evaluate(predictions: dict[str, Any], truth: Any) -> list[dict[str, Any]]:
     """Score several predictions ``{name: [N, H, W, 3]}`` against one truth: one row per name.
 
     Each row is ``{"name": ..., "psnr": ..., "ssim": ..., "ab_error": ..., "colorfulness": ...,
-    "colorfulness_gap": ..., "ab_auc": ...}``; a last row ``"truth"`` gives the truth's own
+    "abs_gap": ..., "ab_auc": ...}``; a last row ``"truth"`` gives the truth's own
     colourfulness (and the perfect scores) for reference.
     """
     if not predictions:
@@ -282,8 +286,7 @@ def compare(rows: list[dict[str, Any]], base: str, other: str) -> str:
 
     Each score's change is given as it is and relative to ``base`` (``+31%``), so that scores on
     different scales can be compared: a method that changes only colour moves the ab error and
-    the AUC a lot, SSIM (which compares local structure, mostly lightness) little. The
-    colourfulness gap is given as it is only (it is near 0 for a good method).
+    the AUC a lot, SSIM (which compares local structure, mostly lightness) little.
     """
     by_name = {r["name"]: r for r in rows}
     for name in (base, other):
@@ -297,7 +300,7 @@ def compare(rows: list[dict[str, Any]], base: str, other: str) -> str:
         change = b - a
         sign = "+" if change >= 0 else "-"
         text = f"{header} {sign}{fmt.format(abs(change)).lstrip('+')}"  # "{:+.1f}" adds a "+"
-        if column != "colorfulness_gap" and abs(a) > 1e-9:
+        if abs(a) > 1e-9:
             text += f" ({change / abs(a):+.0%})"
         parts.append(text)
     return f"from {base} to {other}: " + ", ".join(parts)

@@ -42,11 +42,16 @@ WEIGHTS_HOST = ("storage.googleapis.com", 443)  # where keras.applications downl
 
 def _weights_unreachable(spec: shapes.EncoderSpec) -> str | None:
     """Why pretrained weights cannot be had now (``None`` when they can): they are in Keras'
-    cache, or their host answers within 10 s. A connection of its own with its own timeout:
-    nothing process-wide (socket timeout, stdout) is changed."""
+    cache (``mobilenet_v2_weights_...h5`` for ``MobileNetV2``), a proxy is set (the download
+    goes through it), or their host answers within 10 s. A connection of its own with its own
+    timeout: nothing process-wide (socket timeout, stdout) is changed."""
     cache = profiles.keras_weights_dir()
     stem = spec.constructor.lower()
-    if cache.is_dir() and any(f.name.lower().startswith(stem) for f in cache.iterdir()):
+    if cache.is_dir() and any(
+        f.name.lower().replace("_", "").startswith(stem) for f in cache.iterdir()
+    ):
+        return None
+    if profiles.https_proxy():
         return None
     try:
         socket.create_connection(WEIGHTS_HOST, timeout=10).close()
@@ -57,31 +62,30 @@ def _weights_unreachable(spec: shapes.EncoderSpec) -> str | None:
 
 def _load_application(
     spec: shapes.EncoderSpec, input_shape: tuple, weights: str | None
-) -> tuple[keras.Model, bool]:
-    """The Keras application without its classifier, and whether pretrained weights loaded.
+) -> tuple[keras.Model, str | None]:
+    """The Keras application without its classifier, and ``None`` when the weights asked for
+    loaded, else a sentence that says why not (the caller decides whether to tell anyone).
 
-    Offline (no cached weights, no answer from their host) it prints ONE line and starts from
-    random weights; a download that fails later does the same.
+    Offline (no cached weights, no answer from their host) it starts from random weights; a
+    download that fails later does the same. Nothing is printed.
     """
     constructor: Callable[..., keras.Model] = getattr(keras.applications, spec.constructor)
     kwargs = dict(spec.kwargs, input_shape=input_shape, include_top=False)
     if weights is None:
-        return constructor(weights=None, **kwargs), False
+        return constructor(weights=None, **kwargs), None
     reason = _weights_unreachable(spec) if weights == "imagenet" else None
     if reason is None:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter(
-                    "ignore"
-                )  # "weights for input shape (224, 224) will be loaded"
-                return constructor(weights=weights, **kwargs), True
+            with warnings.catch_warnings():  # "weights for input shape (224, 224) will be loaded"
+                warnings.simplefilter("ignore")
+                return constructor(weights=weights, **kwargs), None
         except Exception as err:  # a failed download: urllib raises Exception("URL fetch failure")
             reason = (str(err).split(" -- ")[-1].strip() or type(err).__name__)[:80]
-    print(
-        f"warning: could not load {weights} weights for {spec.constructor} ({reason}); "
-        "starting from random weights (online, e.g. on Colab, they download automatically)."
+    note = (
+        f"{weights} weights for {spec.constructor} could not be loaded ({reason}): the encoder "
+        "starts from random weights (online, e.g. on Colab, they download by themselves)"
     )
-    return constructor(weights=None, **kwargs), False
+    return constructor(weights=None, **kwargs), note
 
 
 def build_encoder(
@@ -89,14 +93,17 @@ def build_encoder(
 ) -> tuple[keras.Model, bool]:
     """The encoder sub-model: RGB-like ``[H, W, 3]`` -> 4 skip tensors + the ``/32`` bottleneck.
 
-    Returns ``(encoder_model, pretrained)``. ``image_size`` must be a multiple of 32 (or None
-    for any multiple of 32 at run time).
+    Returns ``(encoder_model, pretrained)``; when weights were asked for and did not load, the
+    model's ``weights_note`` says why (else it is ``None``). ``image_size`` must be a multiple of
+    32 (or None for any multiple of 32 at run time).
     """
     spec = shapes.encoder_spec(encoder)
     size = shapes.check_size(image_size)
-    base, pretrained = _load_application(spec, (size, size, 3), weights)
+    base, note = _load_application(spec, (size, size, 3), weights)
     outputs = [base.get_layer(name).output for name in (*spec.skips, spec.bottleneck)]
-    return keras.Model(base.input, outputs, name=ENCODER_NAME), pretrained
+    enc = keras.Model(base.input, outputs, name=ENCODER_NAME)
+    enc.weights_note = note
+    return enc, weights is not None and note is None
 
 
 def build_unet(
@@ -111,10 +118,11 @@ def build_unet(
         image_size: square working size (a multiple of 32), or None for any size.
         encoder: a key of ``ENCODERS`` (``MobileNetV2``, ``MobileNetV2-0.5``,
             ``MobileNetV2-0.35``, ``ResNet50``, ``EfficientNetB0``).
-        weights: ``"imagenet"`` (falls back to random offline, with a one-line warning) or None.
+        weights: ``"imagenet"`` (falls back to random offline: see ``weights_note``) or None.
         freeze_encoder: start with the encoder frozen (see ``set_encoder_trainable``).
 
-    The returned model has an attribute ``pretrained`` (True when ImageNet weights loaded).
+    The returned model has an attribute ``pretrained`` (True when ImageNet weights loaded) and
+    ``weights_note`` (why the weights asked for did not load, else ``None``).
     Under a mixed-precision policy the output layer stays float32. Chapter 3 writes this function
     and ``up_block`` in cells and fails unless they build the same layers: change both together.
     """
@@ -136,7 +144,7 @@ def build_unet(
     ab = layers.Activation("tanh", dtype="float32", name="ab_norm")(ab)  # [B, H, W, 2] in [-1, 1]
 
     model = keras.Model(L, ab, name=_unet_name(encoder))
-    model.pretrained = pretrained
+    model.pretrained, model.weights_note = pretrained, enc.weights_note
     if not pretrained:
         # Keras' MobileNetV2 averages batch-norm statistics with momentum 0.999: right for its
         # pretrained statistics, far too slow for random ones (after 500 steps the averages are

@@ -198,6 +198,11 @@ def keras_weights_dir() -> Path:
     return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser() / "models"
 
 
+def https_proxy() -> str | None:
+    """The proxy downloads go through (``HTTPS_PROXY``), if one is set."""
+    return os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy") or None
+
+
 def quiet_tensorflow_logs() -> None:
     """Keep TensorFlow's C++ log lines below fatal off the terminal (``TF_CPP_MIN_LOG_LEVEL=3``
     unless set): the command line calls it first. Set ``TF_CPP_MIN_LOG_LEVEL=0`` to see them."""

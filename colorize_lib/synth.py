@@ -225,18 +225,31 @@ def element_map(index: int, size: int, seed: int = 0) -> tuple[np.ndarray, np.nd
     return labels, ambiguous
 
 
+def _parse(name: str) -> tuple[int, int]:
+    """``(seed, index)`` of a procedural picture named as splits name it (``"synth:SEED:INDEX"``,
+    see ``data.Split``); ``ValueError`` for any other name (a photo)."""
+    kind, _, rest = name.partition(":")
+    seed, _, index = rest.partition(":")
+    if kind != "synth" or not seed.isdigit() or not index.isdigit():
+        raise ValueError(f"{name!r} is not a procedural picture: no map of its elements")
+    return int(seed), int(index)
+
+
 def ambiguous_masks(names: list[str], size: int) -> np.ndarray:
-    """Where the colour is ambiguous, bool [N, size, size], for pictures named as splits name
-    procedural pictures (``"synth:SEED:INDEX"``, see ``data.Split``). Raises ``ValueError`` for
-    any other name: a photo has no such map."""
+    """Where the colour is ambiguous, bool [N, size, size], for procedural pictures named as
+    splits name them. Raises ``ValueError`` for any other name: a photo has no such map."""
     masks = np.zeros((len(names), size, size), bool)  # [N, S, S]
     for k, name in enumerate(names):
-        kind, _, rest = name.partition(":")
-        seed, _, index = rest.partition(":")
-        if kind != "synth" or not seed.isdigit() or not index.isdigit():
-            raise ValueError(f"{name!r} is not a procedural picture: no map of its elements")
-        masks[k] = element_map(int(index), size, int(seed))[1]
+        seed, index = _parse(name)
+        masks[k] = element_map(index, size, seed)[1]
     return masks
+
+
+def picture_of(name: str, size: int) -> np.ndarray:
+    """The procedural picture a split names ``"synth:SEED:INDEX"``, drawn at ``size`` (the same
+    scene at any size): uint8 [size, size, 3]."""
+    seed, index = _parse(name)
+    return generate_one(index, size, seed)
 
 
 def _render(index: int, size: int, seed: int, choices: dict[str, str] | None):
@@ -392,9 +405,9 @@ def generate(
     if size < 8:  # before anything is allocated: a huge n with a bad size fails at once
         raise ValueError(f"size must be at least 8 pixels, got {size}")
     out = np.empty((n, size, size, 3), np.uint8)  # [N, S, S, 3]
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # a text bar on a terminal, none in a notebook or a log
 
-    bar = tqdm(total=n, desc="landscapes", unit="pic", disable=not progress)
+    bar = tqdm(total=n, desc="landscapes", unit="pic", disable=None if progress else True)
     if workers <= 1 or n < 64:
         with _one_blas_thread():
             for k in range(n):

@@ -7,7 +7,9 @@ fails the build). Then:
   of `_config.yml`, and nothing a page loads comes from another host (widget JS, MathJax, fonts);
 - Debian's headless Chromium (driven by playwright with `executable_path`, never
   `playwright install`) opens chapters 1 and 2 served on 127.0.0.1 with every other address
-  blocked, moves a comparison slider with the keyboard and checks that the picture shown changed.
+  blocked, moves a comparison slider with the keyboard and checks that the picture shown changed;
+- no page shows the machine that built it (`page_leaks`: its folders, object reprs, raw warnings
+  and log lines, tracebacks, progress bars, a training log split over several output blocks).
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
@@ -405,11 +409,24 @@ def test_colorize_your_photo_in_the_browser_as_python_does(book_build, server, b
         page.set_input_files(".colorize-photo .cyp-file", str(tmp_path / "notes.txt"))
         page.wait_for_selector(".colorize-photo[data-state=error]")
         refusal = root.query_selector(".cyp-status").inner_text()
+        cards = [c.inner_text() for c in root.query_selector_all(".cyp-card")]
+        expect = root.query_selector(".cyp-expect").inner_text()
+        root.query_selector(".cyp-sample").click()  # a picture of the models' own world
+        page.wait_for_selector(".colorize-photo:is([data-state=done], [data-state=error])")
+        after_sample = root.query_selector(".cyp-status").inner_text()
+        kept = root.query_selector(".cyp-previous").inner_text()
+        kept_views = len(root.query_selector_all(".cyp-previous canvas"))
     finally:
         tab.close()
     tab.check(PHOTO_PAGE)
     assert all(link.startswith("blob:") for link in links), links
     assert "notes.txt is not a picture" in refusal, refusal
+    # each model's card says what it learned from; the reader's photo stays next to the sample
+    assert len(cards) == 2 and all("learned from: procedural landscapes" in c for c in cards)
+    assert all("pictures of" in c and "epochs" in c for c in cards), cards
+    assert "only seen the procedural landscapes" in expect, expect
+    assert "colorized in" in after_sample, after_sample
+    assert "Before: photo" in kept and kept_views == 4, (kept, kept_views)
 
     def pixels(uri: str) -> np.ndarray:
         raw = base64.b64decode(uri.split(",", 1)[1])
@@ -479,3 +496,500 @@ def test_the_pages_colour_maths_is_pythons(browser):
     want = infer._recombine(L, ab_small)  # [h, w, 3] uint8: enlarge ab, keep L, gamut rule
     diff = np.abs(np.reshape(got["rgba"], (h, w, 4))[..., :3] - want.astype(int))
     assert diff.max() <= 1 and (diff > 0).mean() < 0.01, f"{(diff > 0).sum()} values differ"
+
+
+# --- No page shows the machine that built it -------------------------------------------------
+# A page shows the chapter's own output, never the machine that built it: no folder of that
+# machine, no object repr with a memory address, no raw warning or log line, no traceback, no
+# progress bar, and the epoch lines of a cell's training in one output area (a callback that
+# updates its output in place), not one block per print: more than one block of a cell output
+# with "epoch N/..." lines is a finding.
+#
+# `page_leaks` reads a page as a reader sees it: the prose (cell inputs included), the blocks of
+# every `div.cell_output` (its direct children: a stream, a result, a picture, a widget view) and
+# the text of the embedded widget state. Never <script>/<style> code nor the article header's
+# launch (Colab), source and download buttons.
+#
+# Where: absolute paths of a machine (/root/, /home/<user>, /tmp/, /work/, /Users/, C:\) and the
+# build's own folders (`forbidden_paths`: its COLORIZE_CACHE, the repository) are flagged
+# everywhere, prose included; object reprs with an address too. `~/.cache` and `site-packages`
+# are flagged in outputs only: the prose may document a default, as "Running the book" names
+# ~/.cache/colorize-book (the rule is about the build machine's own folders, which only an output
+# can show), and may name site-packages as a word (a path through it is flagged). Warnings, log
+# lines, tracebacks, progress bars and the other reprs (`<Figure size ...>`) are looked for in
+# outputs only: the prose may quote them to explain them.
+
+_VOID_TAGS = frozenset(
+    "area base br col embed hr img input link meta param source track wbr".split()
+)
+_BLOCK_TAGS = frozenset(
+    "p div pre li tr td th h1 h2 h3 h4 h5 h6 section dt dd table ul ol blockquote figure "
+    "figcaption caption title".split()
+)
+_HIDDEN_TAGS = frozenset({"script", "style", "template", "noscript"})
+_HEADER_CLASSES = frozenset({"bd-header-article"})  # launch, source and download buttons
+_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+_PATH_REST = r"[^\s'\"<>(),;`]*"  # the rest of a path: up to a space, a quote or a bracket
+# A machine's absolute paths, not after a host name or a word (https://host/tmp/x is no path).
+_MACHINE_PATH = re.compile(
+    rf"(?<![\w.~-])(?:(?:/root|/tmp|/work|/Users|/private/var)/|/home/[\w.-]+){_PATH_REST}"
+    rf"|(?<!\w)[A-Za-z]:\\{_PATH_REST}"
+)
+_HOME_CACHE = re.compile(rf"(?:~|\$HOME|%USERPROFILE%)[/\\]\.cache{_PATH_REST}")
+_TOKEN_START = r"(?<![^\s'\"<>(),;`])"  # after a space, a quote, a bracket, or at the start
+_SITE_PACKAGES = re.compile(rf"{_TOKEN_START}{_PATH_REST}?(?:site|dist)-packages{_PATH_REST}")
+_SITE_PACKAGES_PATH = re.compile(
+    rf"{_TOKEN_START}{_PATH_REST}?(?:[/\\](?:site|dist)-packages|(?:site|dist)-packages[/\\])"
+    + _PATH_REST
+)
+_ADDRESS_REPR = re.compile(r"<[^<>\n]{1,200}? at 0x[0-9a-fA-F]+>|\bat 0x[0-9a-fA-F]{6,}\b")
+_OTHER_REPR = re.compile(
+    r"<(?:Figure|Axes|AxesSubplot)\b[^<>\n]*>|<matplotlib\.[\w.]+[^<>\n]*>"
+    r"|^\s*(?:Text|Line2D)\(.*\)\s*$",
+    re.M,
+)
+_LINE_RULES: tuple[tuple[str, re.Pattern], ...] = (
+    ("warning line", re.compile(r"^\s*(?:warning|Warning|WARNING)\s*[:|]")),
+    (
+        "python warning",
+        re.compile(
+            r"(?:\.pyx?|>):\d+: \w*Warning\b|^\s*warnings\.warn\("
+            r"|^\s*\w*(?:UserWarning|DeprecationWarning|FutureWarning|RuntimeWarning)\s*:"
+        ),
+    ),
+    (
+        "tensorflow/absl log",
+        re.compile(
+            r"^\s*[IWEF]\d{4} \d\d:\d\d:\d\d|oneDNN|cpu_feature_guard|absl::|"
+            r"This TensorFlow binary|TF_ENABLE_ONEDNN_OPTS|\b\w+\.cc:\d+\]|"
+            r"^\s*(?:INFO|ERROR|DEBUG|CRITICAL):[\w.]*:"
+        ),
+    ),
+    (
+        "traceback",
+        re.compile(
+            r"Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+"
+            r"|^\s*\w+(?:Error|Exception)\s+Traceback\b"
+        ),
+    ),
+    (
+        "progress bar",  # tqdm (100%|███| 5/5 [00:01<00:00, 3.2it/s]), Keras 2 and 3
+        re.compile(
+            r"\d+%\|[^|\n]*\||\d(?:\.\d+)?\s*(?:it/s|s/it)\]|\[\d\d:\d\d<|━━━"
+            r"|\d+/\d+ \[[=>.]+\]|\b\d+m?s/step\b"
+        ),
+    ),
+)
+_EPOCH_LINE = re.compile(r"^\s*epoch (\d+)/(\d+)", re.I | re.M)
+_PROGRESS_MODELS = frozenset({"FloatProgressModel", "IntProgressModel"})
+
+
+def _snippet(text: str, start: int, end: int, width: int = 90) -> str:
+    """The match with some context around it, on one line, at most `width` characters."""
+    pad = max(0, (width - (end - start)) // 2)
+    return " ".join(text[max(0, start - pad) : end + pad].split())[:width]
+
+
+class _ReadersText(HTMLParser):
+    """A page's text as a reader sees it.
+
+    `prose`: the text outside cell outputs; `outputs`: per `div.cell_output`, the text of each
+    of its blocks (direct children); `widget_states`: the JSON of the embedded widget state.
+    """
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.prose: list[str] = []
+        self.outputs: list[list[list[str]]] = []
+        self.widget_states: list[str] = []
+        self._stack: list[tuple[str, str]] = []  # open (tag, role): "", hidden, state, cell
+        self._hidden = 0  # open elements whose text no reader sees
+        self._in_state = False
+        self._cell_depth: int | None = None  # len(self._stack) inside the open cell output
+
+    def _target(self) -> list[str] | None:
+        if self._hidden:
+            return None
+        if self._cell_depth is None:
+            return self.prose
+        return self.outputs[-1][-1] if self.outputs[-1] else None
+
+    def _newline(self) -> None:
+        target = self._target()
+        if target is not None:
+            target.append("\n")
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if self._cell_depth == len(self._stack) and not self._hidden:
+            self.outputs[-1].append([])  # a direct child of the cell output: a new block
+        if tag in _VOID_TAGS:
+            if tag == "br":
+                self._newline()
+            return
+        role = ""
+        if tag in _HIDDEN_TAGS:
+            role = "state" if a.get("type") == _WIDGET_STATE else "hidden"
+        elif set((a.get("class") or "").split()) & _HEADER_CLASSES:
+            role = "hidden"
+        elif "cell_output" in (a.get("class") or "").split() and self._cell_depth is None:
+            role = "cell"
+        if tag in _BLOCK_TAGS:
+            self._newline()
+        self._stack.append((tag, role))
+        if role in ("hidden", "state"):
+            self._hidden += 1
+            self._in_state = role == "state"
+        elif role == "cell" and not self._hidden:
+            self.outputs.append([])
+            self._cell_depth = len(self._stack)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID_TAGS:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag in _VOID_TAGS or all(open_tag != tag for open_tag, _ in self._stack):
+            return  # a stray end tag
+        while self._stack:
+            open_tag, role = self._stack.pop()
+            if role in ("hidden", "state"):
+                self._hidden -= 1
+                self._in_state = False
+            elif role == "cell" and self._cell_depth == len(self._stack) + 1:
+                self._cell_depth = None
+            if open_tag in _BLOCK_TAGS:
+                self._newline()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        if self._in_state:
+            self.widget_states.append(data)
+            return
+        if self._hidden:
+            return
+        if self._cell_depth == len(self._stack):
+            if not data.strip():
+                return
+            self.outputs[-1].append([])  # loose text in the cell output: a block of its own
+        target = self._target()
+        if target is not None:
+            target.append(data)
+
+
+def _spans(patterns, text: str) -> list[tuple[re.Pattern, int, int]]:
+    """Every match of the patterns in text, in the patterns' order, without overlaps."""
+    taken: list[tuple[re.Pattern, int, int]] = []
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            if m.end() > m.start() and not any(m.start() < e and s < m.end() for _, s, e in taken):
+                taken.append((pattern, m.start(), m.end()))
+    return taken
+
+
+def _path_findings(text: str, forbidden_paths: list[str], *, output: bool) -> list[str]:
+    own = [
+        re.compile(re.escape(p) + _PATH_REST)
+        for p in sorted({str(p).rstrip("/\\") for p in forbidden_paths}, key=len, reverse=True)
+        if p
+    ]
+    rules = {p: "build folder" for p in own}
+    rules[_MACHINE_PATH] = "absolute path"
+    if output:
+        rules[_HOME_CACHE] = "home cache folder"
+        rules[_SITE_PACKAGES] = "site-packages"
+    else:
+        rules[_SITE_PACKAGES_PATH] = "site-packages"
+    where = "output" if output else "prose"
+    return [
+        f"{rules[pattern]} in {where}: {_snippet(text, start, end)}"
+        for pattern, start, end in sorted(_spans(rules, text), key=lambda span: span[1])
+    ]
+
+
+def _output_findings(text: str) -> list[str]:
+    """Object reprs, warnings, log lines, tracebacks and progress bars in an output's text."""
+    found = [
+        f"object repr: {_snippet(text, start, end)}"
+        for _, start, end in _spans((_ADDRESS_REPR, _OTHER_REPR), text)
+    ]
+    for line in text.replace("\r", "\n").splitlines():
+        for what, pattern in _LINE_RULES:
+            if pattern.search(line):
+                found.append(f"{what}: {' '.join(line.split())[:90]}")
+                break
+    return found
+
+
+def _widget_findings(state_json: str, forbidden_paths: list[str]) -> list[str]:
+    """Progress bars (tqdm's HBox of HTML, FloatProgress, HTML) in the embedded widget state, and
+    leaks in the text its widgets show (labels, HTML, options, Output widgets' outputs)."""
+    try:
+        state = json.loads(state_json)["state"]
+    except (ValueError, KeyError, TypeError):
+        return ["widget state: not readable as JSON"]
+    in_hbox = {
+        child.removeprefix("IPY_MODEL_")
+        for model in state.values()
+        if model.get("model_name") == "HBoxModel"
+        for child in model.get("state", {}).get("children", [])
+    }
+    found, texts = [], []
+
+    def collect(value):
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not key.startswith(("_model_", "_view_")) and key not in ("layout", "style"):
+                    collect(item)
+
+    for model_id, model in state.items():
+        fields = model.get("state", {})
+        if model.get("model_name") in _PROGRESS_MODELS:
+            how = "in an HBox, as tqdm makes it" if model_id in in_hbox else "alone"
+            found.append(
+                f"progress widget: {model['model_name']} at {fields.get('value')}/"
+                f"{fields.get('max')} ({how})"
+            )
+        collect(fields)
+    for text in texts:
+        if not text.startswith("IPY_MODEL_"):
+            found += [f"{f} (widget)" for f in _path_findings(text, forbidden_paths, output=True)]
+            found += [f"{f} (widget)" for f in _output_findings(text)]
+    return found
+
+
+def _split_training_logs(blocks: list[str]) -> list[str]:
+    """Epoch lines ("epoch 2/5 ...") in more than one block of a cell output.
+
+    A training shows its epochs in one output area, updated in place, not one block per print
+    or per figure. A cell that trains twice shows both runs in that one area too (as chapter 5
+    does): in the tiny profile every run has a single epoch, so a count of blocks is the only way
+    to tell a training log that is split from one that is not.
+    """
+    firsts = [" ".join(m.group(0).split()) for b in blocks if (m := _EPOCH_LINE.search(b))]
+    if len(firsts) <= 1:
+        return []
+    shown = ", ".join(firsts[:5]) + (", ..." if len(firsts) > 5 else "")
+    return [f"epoch lines in {len(firsts)} output blocks of one cell: {shown}"]
+
+
+def page_leaks(html_text: str, forbidden_paths: list[str]) -> list[str]:
+    """What a built page shows of the machine that built it: short findings ("what: snippet",
+    at most 120 characters each), [] for a clean page. `forbidden_paths`: folders of the build
+    that no page may name (its COLORIZE_CACHE, the repository). What and where: see above."""
+    page = _ReadersText()
+    page.feed(html_text)
+    page.close()
+    prose = "".join(page.prose)
+    found = _path_findings(prose, forbidden_paths, output=False)
+    found += [
+        f"object repr in prose: {_snippet(prose, start, end)}"
+        for _, start, end in _spans((_ADDRESS_REPR,), prose)
+    ]
+    for cell in page.outputs:
+        blocks = ["".join(block) for block in cell]
+        for text in blocks:
+            found += _path_findings(text, forbidden_paths, output=True)
+            found += _output_findings(text)
+        found += _split_training_logs(blocks)
+    for state_json in page.widget_states:
+        found += _widget_findings(state_json, forbidden_paths)
+    return [f[:120] for f in found]
+
+
+def test_no_page_shows_the_machine_that_built_it(book, book_build):
+    forbidden = {
+        str(path)
+        for folder in (book_build.cache, ROOT, book_build.html.parents[1], Path.home())
+        for path in (folder, folder.resolve())
+        if len(path.parts) > 1
+    }
+    report = []
+    for page in _toc_files():
+        findings = page_leaks(
+            (book / f"{page}.html").read_text(encoding="utf-8"), sorted(forbidden)
+        )
+        if findings:
+            counts: dict[str, int] = {}
+            for finding in findings:
+                counts[finding] = counts.get(finding, 0) + 1
+            shown = [f"  {f}" + (f" (x{n})" if n > 1 else "") for f, n in counts.items()]
+            report.append(f"{page} ({len(findings)}):\n" + "\n".join(shown[:20]))
+            if len(shown) > 20:
+                report.append(f"  ... and {len(shown) - 20} more")
+    assert not report, "pages show the machine that built them:\n" + "\n".join(report)
+
+
+# Unit tests of page_leaks on hand-written pages (no build needed).
+_BUILD = ["/srv/ci/build-cache", "/srv/ci/checkout"]
+
+
+def _page(prose: str = "", *outputs: str, state: dict | None = None) -> str:
+    """A page as Jupyter Book 1 writes it: head, header buttons, prose, cells, widget state.
+    Each output is the inner HTML of one div.cell_output, or the text of a stream."""
+    cells = "".join(
+        '<div class="cell docutils container"><div class="cell_input docutils container">'
+        '<div class="highlight-ipython3 notranslate"><div class="highlight"><pre><span></span>'
+        'train()</pre></div></div></div><div class="cell_output docutils container">\n'
+        + (out if out.startswith(("<div", "<img", "<script")) else _stream(out))
+        + "\n</div></div>"
+        for out in outputs
+    )
+    widget_state = (
+        f'<script type="{_WIDGET_STATE}">{json.dumps({"state": state, "version_major": 2})}'
+        "</script>"
+        if state
+        else ""
+    )
+    return (
+        "<!DOCTYPE html><html><head><title>Chapter</title>"
+        '<link rel="stylesheet" href="../_static/styles/theme.css?v=1" />'
+        '<script>var DOCUMENTATION_OPTIONS = {path: "/tmp/build/", x: "<Foo at 0x7f00aa>"};</script>'
+        "<style>.a { background: url(/home/alice/a.png) }</style></head><body>"
+        '<div class="bd-header-article d-print-none"><ul class="dropdown-menu"><li><a '
+        'href="https://colab.research.google.com/github/o/r/blob/main/notebooks/03.ipynb">'
+        '<img alt="Colab logo" src="../_static/images/logo_colab.png">'
+        '<span class="btn__text-container">Colab /tmp/not-read/</span></a></li></ul></div>'
+        f'<main><article class="bd-article"><section><h1>Chapter</h1><p>{prose}</p>{cells}'
+        f"</section></article></main>{widget_state}</body></html>"
+    )
+
+
+def _stream(text: str) -> str:
+    return (
+        '<div class="output stream highlight-myst-ansi notranslate"><div class="highlight">'
+        f"<pre><span></span>{html_escape(text)}</pre></div></div>"
+    )
+
+
+def test_page_leaks_passes_a_clean_page():
+    page = _page(
+        "Models are cached in <code class='docutils literal notranslate'><span class='pre'>"
+        "~/.cache/colorize-book/&lt;profile&gt;/</span></code> (set COLORIZE_CACHE); pip puts "
+        "packages in site-packages; see https://example.org/tmp/work/x and <em>C</em>: ok.",
+        "epoch 1/3  loss 0.5\nepoch 2/3  loss 0.4\nepoch 3/3  loss 0.3\n",
+        "training at 32x32\nepoch 1/1  loss 0.3\ntraining at 64x64\nepoch 1/1  loss 0.2\n",
+        _stream("epoch 1/2  loss 0.3\nepoch 2/2  loss 0.2")
+        + '<img alt="x" src="../_images/x.png" />',
+        "PSNR 21.3 dB, 87% of pixels within 10 units; 5/5 pictures; cached model reused\n",
+        '<div class="output text_plain highlight-myst-ansi notranslate"><div class="highlight">'
+        "<pre><span></span>(8, 32, 32, 2)</pre></div></div>",
+    )
+    assert page_leaks(page, _BUILD) == []
+
+
+@pytest.mark.parametrize(
+    ("output", "kind"),
+    [
+        ("saved to /root/.cache/colorize-book/tiny/unet-1/model.keras", "absolute path"),
+        ("reading /home/alice/photos/a.jpg", "absolute path"),
+        ("wrote /tmp/tmpab12/x.png", "absolute path"),
+        ("data in /work/shared/landscapes-128", "absolute path"),
+        ("/Users/bob/Library/Caches/x", "absolute path"),
+        ("C:\\Users\\bob\\model.keras", "absolute path"),
+        ("models live in ~/.cache/colorize-book", "home cache folder"),
+        ("keras/src/ops.py in .venv/lib/python3.12/site-packages/keras", "site-packages"),
+        ("cached in /srv/ci/build-cache/tiny/unet-0666a366c07e", "build folder"),
+        ("notebook /srv/ci/checkout/notebooks/03_unet.ipynb", "build folder"),
+        ("<matplotlib.legend.Legend at 0x7f5bcb506690>", "object repr"),
+        ("<Figure size 640x480 with 1 Axes>", "object repr"),
+        ("<keras.src.callbacks.history.History at 0x7f1e2c0>", "object repr"),
+        ("[<matplotlib.lines.Line2D object at 0x7f00>]", "object repr"),
+        ("Text(0.5, 1.0, 'gray')", "object repr"),
+        ("warning: could not load imagenet weights", "warning line"),
+        ("Warning: the cache is stale", "warning line"),
+        ("WARNING:absl:Compiled the loaded model, but the compiled metrics", "warning line"),
+        ("ops.py:12: UserWarning: the input is empty", "python warning"),
+        ("x.py:3: DeprecationWarning: use y", "python warning"),
+        ("<ipython-input-3>:1: FutureWarning: a change", "python warning"),
+        ("  warnings.warn(", "python warning"),
+        ("I0000 00:00:1733 12345 port.cc:153] oneDNN custom operations are on", "tensorflow"),
+        ("W0000 00:00:1733.5 1 cpu_feature_guard.cc:210] This TensorFlow binary", "tensorflow"),
+        ("2025-01-01 oneDNN custom operations are on", "tensorflow"),
+        ("Traceback (most recent call last):", "traceback"),
+        ('  File "/x/y.py", line 3, in f', "traceback"),
+        ("100%|██████████| 5/5 [00:01<00:00,  3.20it/s]", "progress bar"),
+        (" 40%|####      | 2/5 [00:00<00:01, 2.1it/s]", "progress bar"),
+        ("4/4 ━━━━━━━━━━━━━━━━━━━━ 0s 12ms/step", "progress bar"),
+        ("4/4 [==============================] - 1s 5ms/step", "progress bar"),
+    ],
+)
+def test_page_leaks_catches_in_an_output(output, kind):
+    findings = page_leaks(_page("A chapter.", output), _BUILD)
+    assert findings, f"nothing found in {output!r}"
+    assert findings[0].startswith(kind), findings
+    assert all(len(f) <= 120 for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("prose", "kind"),
+    [
+        ("the model is in /root/.cache/colorize-book/tiny", "absolute path in prose"),
+        ("run it from /home/alice/colorize", "absolute path in prose"),
+        ("see /tmp/leaks/x", "absolute path in prose"),
+        ("built in /srv/ci/checkout", "build folder in prose"),
+        ("from /usr/lib/python3/site-packages/keras", "site-packages in prose"),
+        ("the callback &lt;Callback at 0x7f0011aa&gt; is", "object repr in prose"),
+    ],
+)
+def test_page_leaks_catches_in_the_prose(prose, kind):
+    findings = page_leaks(_page(prose), _BUILD)
+    assert [f.split(":")[0] for f in findings] == [kind], findings
+
+
+def test_page_leaks_catches_a_path_in_an_html_output_and_a_widget():
+    table = (
+        '<div class="output text_html"><table><tr><td>model</td>'
+        "<td>/tmp/bench_unet/unet.keras</td></tr></table></div>"
+    )
+    assert page_leaks(_page("", table), _BUILD) == [
+        "absolute path in output: model /tmp/bench_unet/unet.keras"
+    ]
+    state = {"a1": {"model_name": "LabelModel", "state": {"value": "saved to /work/x.png"}}}
+    assert page_leaks(_page("", state=state), _BUILD) == [
+        "absolute path in output: saved to /work/x.png (widget)"
+    ]
+
+
+def test_page_leaks_catches_a_tqdm_widget():
+    def model(name, **state):
+        return {"model_name": name, "model_module": "@jupyter-widgets/controls", "state": state}
+
+    state = {
+        "bar": model("FloatProgressModel", value=5, max=5, layout="IPY_MODEL_l"),
+        "pre": model("HTMLModel", value="100%"),
+        "post": model("HTMLModel", value=" 5/5 [00:01&lt;00:00,  3.20it/s]"),
+        "box": model("HBoxModel", children=["IPY_MODEL_pre", "IPY_MODEL_bar", "IPY_MODEL_post"]),
+        "l": model("LayoutModel"),
+    }
+    view = '<script type="application/vnd.jupyter.widget-view+json">{"model_id": "box"}</script>'
+    findings = page_leaks(_page("", view, state=state), _BUILD)
+    assert "progress widget: FloatProgressModel at 5/5 (in an HBox, as tqdm makes it)" in findings
+    assert any(f.startswith("progress bar:") for f in findings), findings
+
+
+def test_page_leaks_catches_one_training_in_several_output_blocks():
+    figure = '<img alt="strip.png" src="../_images/strip.png" />'
+    split = _stream("epoch 1/3  loss 0.5") + figure + _stream("epoch 2/3  loss 0.4\nepoch 3/3")
+    assert page_leaks(_page("", split), _BUILD) == [
+        "epoch lines in 2 output blocks of one cell: epoch 1/3, epoch 2/3"
+    ]
+    one_per_print = "".join(_stream(f"epoch {n}/3  loss 0.{n}") for n in (1, 2, 3))
+    assert page_leaks(_page("", one_per_print), _BUILD) == [
+        "epoch lines in 3 output blocks of one cell: epoch 1/3, epoch 2/3, epoch 3/3"
+    ]
+    two_runs = _stream("at 32x32\nepoch 1/1  loss 0.3") + _stream("at 64x64\nepoch 1/1  loss 0.2")
+    assert page_leaks(_page("", two_runs), _BUILD) == [
+        "epoch lines in 2 output blocks of one cell: epoch 1/1, epoch 1/1"
+    ]
+    # the lines in one output area, or in the outputs of two cells: no finding
+    assert page_leaks(_page("", _stream("epoch 1/3\nepoch 2/3\nepoch 3/3")), _BUILD) == []
+    assert page_leaks(_page("", "epoch 1/2", "epoch 2/2"), _BUILD) == []

@@ -104,6 +104,23 @@ def test_argument_and_path_errors_come_before_tensorflow_loads(tmp_path, args):
     assert r.stderr == ""
 
 
+def test_only_tensorflow_s_start_up_notes_are_held_back():
+    from colorize_lib.cli.common import START_UP_NOTE
+
+    notes = [
+        "I0000 00:00:1796616383.481844    8750 port.cc:153] oneDNN custom operations are on. You",
+        "W0000 00:00:17966 cpu_feature_guard.cc:210] This TensorFlow binary is optimized to use",
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+    ]
+    kept = [
+        "F0000 00:00:17966 cpu_feature_guard.cc:95] The TensorFlow library was compiled to use AVX",
+        "E0000 00:00:17966 cuda_dnn.cc:8310] Unable to register cuDNN factory",
+        "ImportError: libcudart.so.12: cannot open shared object file",
+    ]
+    assert all(START_UP_NOTE.search(line) for line in notes)
+    assert not any(START_UP_NOTE.search(line) for line in kept)
+
+
 def test_missing_data_gives_a_clear_error_not_a_traceback(tmp_path):
     (tmp_path / "empty").mkdir()
     for data in ["no_such_folder", "empty"]:

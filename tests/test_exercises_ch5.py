@@ -54,6 +54,7 @@ def test_the_starting_answer_fails_with_a_hint(checker):
     assert isinstance(result, exercises.Check), f"the cell's last line must call {checker}"
     assert not result and str(result).startswith("FAIL: ")
     assert len(str(result)) > 80, f"a failure must say what to fix: {result}"
+    assert max(map(len, str(result).splitlines())) <= 80, "the hint wraps inside the column"
 
 
 @pytest.mark.parametrize("checker", CHECKERS)
@@ -96,7 +97,7 @@ def _hasler(rgb, halve=0.5, scale=1.0, spread=None, weight=0.3, wrap=False):
 )
 def test_each_colorfulness_slip_gets_its_hint(slip, hint):
     result = exercises.check_colorfulness(slip)
-    assert not result and hint in str(result), str(result)
+    assert not result and hint in result.message, str(result)
 
 
 def _psnr(pred, truth, scale=255.0, factor=10.0, power=2, log=np.log10, wrap=False):
@@ -117,7 +118,7 @@ def _psnr(pred, truth, scale=255.0, factor=10.0, power=2, log=np.log10, wrap=Fal
 )
 def test_each_psnr_slip_gets_its_hint(slip, hint):
     result = exercises.check_psnr(slip)
-    assert not result and hint in str(result), str(result)
+    assert not result and hint in result.message, str(result)
 
 
 @pytest.mark.parametrize("checker", CHECKERS)

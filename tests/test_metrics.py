@@ -121,7 +121,8 @@ def test_evaluate_and_format_table(pictures):
     assert set(metrics.COLUMNS) <= set(rows[0])
     assert rows[1]["ab_error"] == pytest.approx(0.0, abs=1e-9)
     assert rows[0]["ab_error"] > 1.0
-    assert rows[0]["colorfulness_gap"] < 0  # gray is duller than the truth
+    assert rows[0]["abs_gap"] == pytest.approx(metrics.colorfulness(pictures))  # gray: 0 each
+    assert rows[1]["abs_gap"] == pytest.approx(0.0, abs=1e-9)
     text = metrics.format_table(rows)
     lines = text.splitlines()
     assert "PSNR dB" in lines[0] and "ab error" in lines[0]
@@ -131,15 +132,15 @@ def test_evaluate_and_format_table(pictures):
 
 def test_compare_gives_signed_and_relative_changes():
     rows = [
-        {"name": "gray", "psnr": 20.0, "ssim": 0.80, "ab_error": 30.0, "colorfulness_gap": -60.0},
-        {"name": "net", "psnr": 25.0, "ssim": 0.84, "ab_error": 15.0, "colorfulness_gap": -8.0},
+        {"name": "gray", "psnr": 20.0, "ssim": 0.80, "ab_error": 30.0, "abs_gap": 60.0},
+        {"name": "net", "psnr": 25.0, "ssim": 0.84, "ab_error": 15.0, "abs_gap": 8.0},
     ]
     line = metrics.compare(rows, "gray", "net")
     assert line.startswith("from gray to net: ")
     assert "PSNR dB +5.00 (+25%)" in line
     assert "SSIM +0.040 (+5%)" in line
     assert "ab error -15.00 (-50%)" in line
-    assert "gap +52.0" in line and "gap +52.0 (" not in line  # the gap has no relative change
+    assert "|gap| -52.0 (-87%)" in line  # the colourfulness gap shrank by 87%
     assert "AUC" not in line  # columns missing from the rows are left out
     with pytest.raises(KeyError, match="no row named 'GAN'"):
         metrics.compare(rows, "gray", "GAN")

@@ -72,7 +72,7 @@ def test_saved_model_loads_without_custom_objects(tmp_path, small_unet):
     )
 
 
-def test_offline_imagenet_weights_warn_once_and_start_random(monkeypatch, capsys):
+def test_weights_that_cannot_load_start_random_and_say_why_without_printing(monkeypatch, capsys):
     calls = []
 
     def failing_download(*args, **kwargs):
@@ -82,18 +82,38 @@ def test_offline_imagenet_weights_warn_once_and_start_random(monkeypatch, capsys
     monkeypatch.setattr("keras.src.utils.file_utils.get_file", failing_download)
     monkeypatch.setattr(models, "_weights_unreachable", lambda spec: None)  # the host answers
     model = models.build_unet(32, "MobileNetV2-0.35", weights="imagenet")
-    out = capsys.readouterr().out.strip().splitlines()
     assert calls, "the ImageNet download was never attempted"
-    assert len(out) == 1 and out[0].startswith("warning:") and "random weights" in out[0]
-    assert model.pretrained is False
+    assert model.pretrained is False and "[Errno -2] no network" in model.weights_note
+    assert "random weights" in model.weights_note
     assert model.output_shape == (None, 32, 32, 2)
 
     monkeypatch.setattr(models, "_weights_unreachable", lambda spec: "no route to the host")
     calls.clear()
     model = models.build_unet(32, "MobileNetV2-0.35", weights="imagenet")  # unreachable
-    out = capsys.readouterr().out.strip().splitlines()
     assert not calls and model.pretrained is False  # no download tried
-    assert len(out) == 1 and "(no route to the host)" in out[0]
+    assert "(no route to the host)" in model.weights_note
+    assert capsys.readouterr().out == ""  # the caller decides what to tell (a chapter, the CLI)
+    assert models.build_unet(32, "MobileNetV2-0.35", weights=None).weights_note is None
+
+
+def test_weights_in_keras_cache_count_as_reachable_offline(tmp_path, monkeypatch):
+    """Keras names MobileNetV2's file mobilenet_v2_weights_...: found offline, no probe."""
+    from colorize_lib import profiles, shapes
+
+    (tmp_path / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5").write_bytes(
+        b""
+    )
+    monkeypatch.setattr(profiles, "keras_weights_dir", lambda: tmp_path)
+    monkeypatch.setattr(models.socket, "create_connection", lambda *a, **k: 1 / 0)  # no probe
+    monkeypatch.setattr(profiles, "https_proxy", lambda: None)
+    assert models._weights_unreachable(shapes.encoder_spec("MobileNetV2-0.35")) is None
+    resnet = models._weights_unreachable
+    monkeypatch.setattr(
+        models.socket,
+        "create_connection",
+        lambda *a, **k: (_ for _ in ()).throw(OSError(101, "Network is unreachable")),
+    )
+    assert resnet(shapes.encoder_spec("ResNet50")) == "Network is unreachable"
 
 
 def test_loading_an_encoder_leaves_the_process_s_settings_alone(monkeypatch):

@@ -68,6 +68,9 @@ def test_failure_pattern_names_the_failure():
     assert "wrong hue" in report.failure_pattern(report.rotate_hue(truth, 180), truth)
     shuffled = truth.reshape(-1, 3)[rng.permutation(256)].reshape(truth.shape)
     assert "wrong places" in report.failure_pattern(shuffled, truth)
+    lines = [report.failure_pattern(x, truth) for x in (shuffled, metrics.gray_baseline(truth))]
+    assert report.pattern_counts(lines) == "1 washed out, 1 wrong places"
+    assert report.pattern_counts([]) == "none"
 
 
 def test_benchmark_page_renders_results_and_missing_files(tmp_path):
@@ -102,3 +105,20 @@ def test_benchmark_page_renders_results_and_missing_files(tmp_path):
     assert page.index("Colour conversion") < page.index("GAN training") < page.index("broken")
     assert "could not read broken.json" in page
     assert report.load_benchmark_results(tmp_path / "nowhere") == {}
+
+
+def test_the_benchmark_page_names_files_but_not_the_measuring_machine_s_folders():
+    p = report.public_path
+    assert p("/root/.cache/colorize-book/cpu/unet-ab12/model.keras") == ".../unet-ab12/model.keras"
+    cmd = "python benchmarks/bench_quality.py --folder ../shared/photos --models /tmp/b/unet.keras"
+    assert (
+        p(cmd)
+        == "python benchmarks/bench_quality.py --folder .../shared/photos --models .../b/unet.keras"
+    )
+    for kept in ("benchmarks/results/x.json", "https://example.org/a/b.zip", "1.5/2", "64x64"):
+        assert p(kept) == kept
+    html = report.benchmark_html(
+        {"quality": {"measured": "today", "command": "bench --folder /home/me/photos",
+                     "machine": {"cores": 2}, "figures": {"data": "/home/me/photos", "n": 3}}}
+    )  # fmt: skip
+    assert "/home/me" not in html and ".../me/photos" in html

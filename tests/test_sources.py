@@ -536,6 +536,34 @@ def test_kaggle_default_reads_each_set_as_it_is_laid_out(tmp_path, monkeypatch):
     assert [why for _, why in src.listing().skipped] == ["not a picture file type (.tfrecord)"]
 
 
+def test_several_folders_split_as_one_decode_once_each_in_the_split_s_order(tmp_path, monkeypatch):
+    folders = []
+    for k, n in enumerate((10, 30, 40)):
+        folder = tmp_path / f"set{k}"
+        folder.mkdir()
+        for i in range(n):
+            _solid((10 * k, 4 * i, 100)).save(folder / f"p{i:02d}.png")
+        folders.append(sources.FolderSource(folder))
+    calls = []
+    real = sources.load_images
+    monkeypatch.setattr(
+        sources,
+        "load_images",
+        lambda paths, *a, **k: calls.append(len(paths)) or real(paths, *a, **k),
+    )
+    src = sources.MultiSource(folders)
+    split = data.split_source(src, 16, n_train=60, n_val=20, seed=1, progress=False)
+    assert len(split.train) == 60 and len(split.val) == 20
+    assert len(calls) <= 6, f"{len(calls)} decodes: one per source and chunk, not per run of files"
+    order = [p for p in src.order(1, 20)][:80]
+    expected = [f"{src._owner[p]}:{p.name}" for p in order]
+    assert split.val_names + split.train_names == expected  # the split's order, kept
+    for name, img in zip(split.val_names, split.val, strict=True):  # each picture its own file
+        k, file = name.split(":")
+        i = int(file[1:3])
+        assert tuple(img[8, 8]) == (10 * int(k), 4 * i, 100)
+
+
 def test_a_folder_that_cannot_be_listed_is_reported_not_skipped_silently(tmp_path, monkeypatch):
     from PIL import Image
 

@@ -21,7 +21,7 @@ def add_generate(p: argparse.ArgumentParser) -> None:
 
 
 def run_generate(args) -> int:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # a text bar on a terminal, none in a notebook or a log
 
     from colorize_lib import synth
     from colorize_lib.data import pictures
@@ -33,7 +33,7 @@ def run_generate(args) -> int:
         )
         return 2
     width = len(str(args.start + args.n - 1))
-    for i in tqdm(range(args.start, args.start + args.n), desc="writing", unit="pic"):
+    for i in tqdm(range(args.start, args.start + args.n), desc="writing", unit="pic", disable=None):
         img = synth.generate_one(i, args.size, args.seed)
         pictures.write_png(Path(args.out) / f"landscape_s{args.seed}_{i:0{width}d}.png", img)
     print(f"wrote {args.n} pictures of {args.size}x{args.size} to {args.out}")

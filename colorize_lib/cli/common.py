@@ -7,12 +7,14 @@ import re
 import sys
 import tempfile
 
-# C++ notes TensorFlow writes to stderr while it loads, before it reads TF_CPP_MIN_LOG_LEVEL
-# (tensorflow issue 100442): information for its developers, not for a user of this tool.
-START_UP_NOTES = re.compile(
-    r"oneDNN custom operations are on|This TensorFlow binary is optimized|cpu_feature_guard"
-    r"|Unable to register cu(DNN|FFT|BLAS) factory|computation placer already registered"
-    r"|TF-TRT Warning|absl::InitializeLog"
+# Notes TensorFlow writes to stderr while it loads, before it reads TF_CPP_MIN_LOG_LEVEL
+# (tensorflow issue 100442): information (I) and warnings (W) for its developers, not for a user
+# of this tool. Errors (E) and fatal lines (F) always pass.
+START_UP_NOTE = re.compile(
+    r"^[IW]\d{4} .*(oneDNN custom operations are on|This TensorFlow binary is optimized"
+    r"|cpu_feature_guard|Unable to register cu(DNN|FFT|BLAS) factory"
+    r"|computation placer already registered|TF-TRT Warning)"
+    r"|^WARNING: All log messages before absl::InitializeLog\(\) is called"
 )
 
 
@@ -20,7 +22,8 @@ def load_tensorflow() -> None:
     """Import TensorFlow (and Keras) with their start-up notes kept off the terminal.
 
     File descriptor 2 points to a temporary file while the import runs and is restored right
-    after; any line there that is not one of ``START_UP_NOTES`` is passed on to stderr.
+    after; every line there that is not a ``START_UP_NOTE`` is passed on to stderr, also when
+    the import fails.
     """
     if "tensorflow" in sys.modules:
         return
@@ -34,7 +37,7 @@ def load_tensorflow() -> None:
         finally:
             os.dup2(saved, 2)
             os.close(saved)
-        caught.seek(0)
-        for line in caught.read().decode(errors="replace").splitlines():
-            if line.strip() and not START_UP_NOTES.search(line):
-                print(line, file=sys.stderr)
+            caught.seek(0)
+            for line in caught.read().decode(errors="replace").splitlines():
+                if line.strip() and not START_UP_NOTE.search(line):
+                    print(line, file=sys.stderr)

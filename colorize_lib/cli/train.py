@@ -223,6 +223,8 @@ def run_train(args) -> int:
     with run.strategy.scope():
         weights = None if args.weights == "none" else args.weights
         model = models.build_unet(args.size, args.encoder, weights=weights)
+    if model.weights_note:
+        print(f"note: {model.weights_note}")
     run_dir = out.with_name(out.stem + ".run")
     recipe = {
         "data": data_key,

@@ -63,7 +63,7 @@ def download(
     """
     import requests
     import urllib3
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # a text bar on a terminal, none in a notebook or a log
 
     dest = Path(dest)
     if dest.exists():
@@ -112,7 +112,7 @@ def download(
                         unit="B",
                         unit_scale=True,
                         desc=f"downloading {dest.name}",
-                        disable=not progress,
+                        disable=None if progress else True,
                     ) as bar,
                 ):
                     # read1: whatever has arrived, so a trickle cannot block past the deadline

@@ -139,7 +139,7 @@ def load_images(
     Decoding runs in a thread pool (PIL releases the GIL while decoding and resizing).
     Returns ``(pictures, names, report)``; ``names`` are paths relative to ``root``.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # a text bar on a terminal, none in a notebook or a log
 
     def name_of(p: Path) -> str:
         try:
@@ -159,7 +159,13 @@ def load_images(
     workers = workers or min(8, (os.cpu_count() or 2) + 2)
     with ThreadPoolExecutor(workers) as pool:
         results = pool.map(one, paths)
-        bar = tqdm(results, total=len(paths), desc="decoding", unit="pic", disable=not progress)
+        bar = tqdm(
+            results,
+            total=len(paths),
+            desc="decoding",
+            unit="pic",
+            disable=None if progress else True,
+        )
         for p, r in zip(paths, bar, strict=True):
             if isinstance(r, pictures.ImageReadError):
                 report.skipped.append((name_of(p), str(r)))
@@ -385,20 +391,26 @@ class MultiSource(FileSource):
         return Listing([p for ls in listings for p in ls.items], skipped)
 
     def decode(self, items, size: int, progress: bool = True):
-        """Each run of items from one source decoded by it; names start with its index."""
+        """Each source decodes its own items at once (one cache entry each); the pictures come
+        back in the order of ``items``, names prefixed with the source's index."""
         self.listing()
-        items, parts, names, report = list(items), [], [], SkipReport()
-        start = 0
-        while start < len(items):
-            k, end = self._owner[items[start]], start + 1
-            while end < len(items) and self._owner[items[end]] == k:
-                end += 1
-            images, n, r = self.sources[k].decode(items[start:end], size, progress)
-            parts.append(images)
-            names += [f"{k}:{x}" for x in n]
+        items = list(items)
+        mine: dict[int, list[Path]] = {}
+        for p in items:
+            mine.setdefault(self._owner[p], []).append(p)
+        decoded, report = {}, SkipReport()
+        for k, paths in mine.items():
+            images, names, r = self.sources[k].decode(paths, size, progress)
+            root = self.sources[k].listing().root
+            by_name = dict(zip(names, images, strict=True))
+            for p in paths:  # the readable ones, by the name the source gave them
+                name = p.relative_to(root).as_posix() if root else p.as_posix()
+                if name in by_name:
+                    decoded[p] = (f"{k}:{name}", by_name[name])
             r.skipped = [(f"{k}:{x}", why) for x, why in r.skipped]
             r.upscaled = [f"{k}:{x}" for x in r.upscaled]
             report.merge(r)
-            start = end
-        images = np.concatenate(parts) if parts else np.zeros((0, size, size, 3), np.uint8)
-        return images, names, report
+        kept = [decoded[p] for p in items if p in decoded]
+        report.loaded = len(kept)
+        images = np.stack([img for _, img in kept]) if kept else _none(size)[0]
+        return images, [name for name, _ in kept], report

@@ -14,6 +14,7 @@ Plots return the ``matplotlib`` figure and change no global settings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,15 @@ def rotate_hue(rgb: Any, degrees: float) -> np.ndarray:
     return color.lab_to_rgb_keep_L(np.stack([lab[..., 0], a, b], axis=-1))
 
 
+PATTERNS = ("washed out", "wrong hue", "wrong places")  # what ``failure_pattern`` can say
+
+
+def pattern_counts(lines: Sequence[str]) -> str:
+    """How many of ``failure_pattern``'s lines show each pattern: ``"4 washed out, 1 wrong hue"``."""
+    counts = {name: sum(name in line for line in lines) for name in PATTERNS}
+    return ", ".join(f"{n} {name}" for name, n in counts.items() if n) or "none"
+
+
 def failure_pattern(pred: Any, truth: Any) -> str:
     """One sentence on what went wrong in one colorized picture ``[H, W, 3]``.
 
@@ -78,7 +88,7 @@ def failure_pattern(pred: Any, truth: Any) -> str:
     if chroma_t > 5 and angle > 45:
         return head + (
             f"wrong hue. The mean colour points {angle:.0f} degrees away from the truth's "
-            "(the gray levels allowed both; the model picked the commoner one)."
+            "(the gray allowed both; the model chose another one than the photo had)."
         )
     return head + (
         "colours about right overall but in the wrong places (bleeding across edges, or a "
@@ -157,13 +167,17 @@ def plot_metric_bars(rows: Sequence[dict[str, Any]], keys: Sequence[str] | None 
 
     keys = list(keys or metrics.COLUMNS)
     names = [str(r["name"]) for r in rows]
-    fig, axes = plt.subplots(1, len(keys), figsize=(2.6 * len(keys), 2.8), squeeze=False)
-    for ax, key in zip(axes[0], keys, strict=True):
+    ncols = min(3, len(keys))  # three charts a row: readable in the book's column
+    nrows = -(-len(keys) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.0, 2.6 * nrows), squeeze=False)
+    for ax in axes.flat[len(keys) :]:
+        ax.set_visible(False)
+    for ax, key in zip(axes.flat, keys, strict=False):
         values = [float(r[key]) for r in rows]
         shown = [min(v, 60.0) if key == "psnr" else v for v in values]  # identical -> capped
         ax.bar(range(len(names)), shown, color=[f"C{i}" for i in range(len(names))])
-        ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
-        ax.set_title(metrics.COLUMNS[key][0], fontsize=9)
+        ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=9)
+        ax.set_title(metrics.COLUMNS[key][0], fontsize=10)
         ax.axhline(0, color="k", lw=0.5)
     fig.tight_layout()
     return fig
@@ -174,6 +188,7 @@ def plot_metric_bars(rows: Sequence[dict[str, Any]], keys: Sequence[str] | None 
 # ----------------------------------------------------------------------------------------------
 
 BENCHMARKS = {  # results/<name>.json -> title, in the order the page shows them
+    "book": "The whole book from an empty model cache, chapter by chapter (the chapters' times)",
     "color": "Colour conversion: TensorFlow Lab against scikit-image",
     "data": "Input pipeline",
     "unet": "U-Net training and full-resolution inference",
@@ -264,7 +279,7 @@ def benchmark_html(records: dict[str, dict]) -> str:
         parts.append(
             f"<p>Measured {escape(str(record.get('measured', '?')))} on: "
             f"<strong>{escape(machine or 'an unknown machine')}</strong>.<br>"
-            f"Command: <code>{escape(str(record.get('command', '?')))}</code></p>"
+            f"Command: <code>{escape(public_path(str(record.get('command', '?'))))}</code></p>"
         )
         parts.append(_figures_html(record.get("figures", {})))
     return "\n".join(parts)
@@ -300,9 +315,20 @@ def _figures_html(figures: dict) -> str:
     return "\n".join(parts)
 
 
+_PATH = re.compile(r"(?<![\w.:/])(?:~|\.\.)?/[^\s,;:'\"()]+")
+
+
+def public_path(text: str) -> str:
+    """``text`` with every absolute path (and every path that leaves the repository, ``../``) cut
+    to its last two parts: ``/root/.cache/colorize-book/cpu/unet-ab12/model.keras`` ->
+    ``.../unet-ab12/model.keras``. The page says which file, not how the measuring machine's
+    folders are laid out."""
+    return _PATH.sub(lambda m: ".../" + "/".join(m.group(0).rstrip("/").split("/")[-2:]), text)
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_cell(v)}" for k, v in value.items())
-    return str(value)
+    return public_path(str(value))

@@ -3,7 +3,9 @@
 ``page_html({"U-Net": exported, "GAN": exported})`` gives the markup of the page's colorizer: a
 file input and drop zone, a status line, the four views (gray, each model, original), the same
 before/after wipe as ``viz.wipe`` (two stacked pictures, the top one clipped by a range input),
-and download links. It loads the vendored onnxruntime-web (``RUNTIME_FILES``) and the page's
+and download links; beside the models, their cards (``card_lines``: what each learned from) and
+what to expect on a photo from elsewhere (``expectation``), and a button that colorizes a
+picture from the models' own world (``sample``), kept next to the reader's photo. It loads the vendored onnxruntime-web (``RUNTIME_FILES``) and the page's
 script (``PAGE_SCRIPT``, ``book/_static/colorize_photo/colorize_photo.js``, which repeats
 ``infer.colorize``'s steps in JavaScript) from the book's ``_static`` folder, and the models
 that ``export.export`` wrote from ``_static/models/``. Nothing is loaded from another host.
@@ -28,9 +30,15 @@ _PAGE = """
 #{uid} canvas {{width:100%;height:auto;display:block;}}
 #{uid} .cyp-wipe {{position:relative;line-height:0;margin-top:10px;}}
 #{uid} .cyp-wipe-before {{position:absolute;top:0;left:0;clip-path:inset(0 50% 0 0);}}
+#{uid} .cyp-cards {{display:flex;gap:12px;flex-wrap:wrap;margin-bottom:8px;}}
+#{uid} .cyp-card {{flex:1;min-width:240px;border:1px solid #ccc;border-radius:6px;padding:6px 10px;}}
+#{uid} .cyp-card ul {{margin:4px 0;padding-left:18px;}}
+#{uid} .cyp-previous .cyp-views {{opacity:0.9;}}
 </style>
+{cards}
 <div class="cyp-drop">Drop a photo here, or choose one:
   <input class="cyp-file" type="file" accept="image/*" aria-label="photo to colorize"></div>
+{sample_button}
 <p class="cyp-status" role="status">This needs JavaScript (the published book, not a kernel).</p>
 <div class="cyp-results" hidden>
   <div class="cyp-views"></div>
@@ -42,6 +50,7 @@ _PAGE = """
     <label>&larr; <select class="cyp-pick-before">{before}</select></label>
     <label><select class="cyp-pick-after">{after}</select> &rarr;</label></div>
   <p class="cyp-downloads"></p>
+  <div class="cyp-previous"></div>
 </div>
 <script src="{static}{runtime}"></script>
 <script src="{static}{script}"></script>
@@ -50,9 +59,53 @@ _PAGE = """
 """
 
 
-def page_html(exported: dict[str, Exported], static: str = "../_static/", uid: str = "cyp") -> str:
+def card_lines(card: dict) -> list[str]:
+    """A model card (``zoo.model_card``) as a few lines for a reader."""
+    if not card:
+        return ["what it learned from was not recorded"]
+    weights = "ImageNet's weights" if card.get("imagenet_weights") else "random weights"
+    lines = [
+        f"learned from: {card['learned_from']}",
+        f"{card['pictures']:,} pictures of {card['size']}x{card['size']}, {card['epochs']} "
+        f"epochs, {card['training_minutes']:g} minutes of training",
+        f"encoder: {card['encoder']}, started from {weights}",
+    ]
+    if card.get("fine_tunes"):
+        lines.append(f"fine-tunes {card['fine_tunes']}")
+    return lines
+
+
+def expectation(cards: dict[str, dict]) -> str:
+    """What to expect on a photo from elsewhere, from what the models learned."""
+    sources = " ".join(card.get("learned_from", "") for card in cards.values()).lower()
+    if "procedural" in sources:
+        return (
+            "These models have only seen the procedural landscapes of the book's generator. On a "
+            "real photo, expect their colours in the wrong places: green on rocks, lavender or "
+            "blue where a field or a pool should be. Models trained on real photos (the `gpu` "
+            "profile does it on Colab) do far better; try the button below to see the models' "
+            "own world."
+        )
+    return (
+        "These models learned from photos: expect plausible but muted colours on scenes like "
+        "the ones they learned from, and poor ones on people, animals or indoor scenes."
+    )
+
+
+def page_html(
+    exported: dict[str, Exported],
+    static: str = "../_static/",
+    uid: str = "cyp",
+    cards: dict[str, dict] | None = None,
+    sample: tuple[str, bytes] | None = None,
+) -> str:
     """The in-browser colorizer's HTML for ``{label: Exported}`` whose files the book serves
-    under ``static`` + ``models/`` (gray / models / original, a wipe, downloads)."""
+    under ``static`` + ``models/`` (gray / models / original, a wipe, downloads).
+
+    ``cards``: ``{label: model card}`` shown beside the models, with ``expectation``;
+    ``sample``: ``(name, PNG bytes)`` of a picture from the models' own world, colorized on one
+    click and kept next to the reader's photo."""
+    import base64
     import html
     import json
 
@@ -74,13 +127,38 @@ def page_html(exported: dict[str, Exported], static: str = "../_static/", uid: s
             f"<option{' selected' if v == chosen else ''}>{html.escape(v)}</option>" for v in views
         )
 
-    config = json.dumps({"models": models, "runtime": static})
+    card_html = ""
+    if cards is not None:
+        boxes = "".join(
+            f'<div class="cyp-card"><b>{html.escape(label)}</b><ul>'
+            + "".join(f"<li>{html.escape(line)}</li>" for line in card_lines(cards.get(label, {})))
+            + "</ul></div>"
+            for label in exported
+        )
+        card_html = (
+            f'<div class="cyp-cards">{boxes}</div>'
+            f'<p class="cyp-expect">{html.escape(expectation(cards))}</p>'
+        )
+    config = {"models": models, "runtime": static}
+    button = ""
+    if sample is not None:
+        name, png = sample
+        config["sample"] = {
+            "name": name,
+            "url": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+        }
+        button = (
+            '<p><button class="cyp-sample" type="button">Colorize a picture from the models\' '
+            f"own world</button> ({html.escape(name)})</p>"
+        )
     return _PAGE.format(
         uid=uid,
         static=static,
         runtime=RUNTIME_FILES[0],
         script=PAGE_SCRIPT,
-        config=config,
+        config=json.dumps(config),
         before=options("gray"),
         after=options(views[-2]),
+        cards=card_html,
+        sample_button=button,
     )

@@ -121,7 +121,8 @@ def fit(
     state = read_state(run_dir)
     if state is not None and state.get("recipe") != recipe:
         changes = _changes(state.get("recipe") or {}, recipe)
-        longer = any(c.startswith("schedule:") for c in changes)
+        old_s, new_s = ((state.get("recipe") or {}).get("schedule"), recipe.get("schedule"))
+        longer = all(str(x).startswith("cosine over ") for x in (old_s, new_s)) and old_s != new_s
         why = (
             " The learning rate decays over the epochs of the run, so a run of another length "
             "is another run, not a continuation."

@@ -23,6 +23,7 @@ import hashlib
 import importlib.util
 import json
 import shutil
+import time
 from pathlib import Path
 
 import keras
@@ -64,6 +65,31 @@ class Trained:
     key: str
     reused: bool  # True when loaded from the cache, False when trained now
 
+    @property
+    def card(self) -> dict:
+        """What the model learned from (``card.json`` beside it; see ``model_card``)."""
+        path = self.folder / CARD if self.folder else None
+        return json.loads(path.read_text()) if path and path.exists() else {}
+
+
+CARD = "card.json"
+
+
+def model_card(run: Run, split: data.Split, epochs: int, pretrained: bool, seconds: float) -> dict:
+    """What a trained model learned from, for a reader: where its pictures came from, how many
+    and how large, how long it trained and from which encoder weights."""
+    return {
+        "learned_from": split.source_description.splitlines()[0],
+        "pictures": len(split.train),
+        "size": int(split.train.shape[1]),
+        "epochs": epochs,
+        "encoder": run.profile.encoder,
+        "imagenet_weights": bool(pretrained),
+        "training_minutes": round(seconds / 60, 1),
+        "profile": run.profile.name,
+        "seed": run.seed,
+    }
+
 
 def source_hash(sources) -> str:
     """A hash of Python source texts that ignores comments and formatting (their syntax trees)."""
@@ -90,7 +116,8 @@ def _cached(kind: str, run: Run, recipe: dict, retrain: bool) -> tuple[Path, str
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     files.write_json(folder / "recipe.json", recipe)
-    return folder, key, (folder / "model.keras").exists() and (folder / "history.json").exists()
+    done = all((folder / name).exists() for name in ("model.keras", "history.json", CARD))
+    return folder, key, done
 
 
 def _load(folder: Path, key: str, what: str, model: keras.Model | None = None) -> Trained:
@@ -172,9 +199,8 @@ def unet(
                 f"{P.encoder!r}: train it again for this profile (zoo.unet(run, split, retrain=True))"
             )
         model.set_weights(start_from.model.get_weights())  # convolutions: any size fits
-    elif not pretrained and P.freeze_epochs:
-        print("no pretrained encoder, so no frozen-encoder epochs (nothing to protect)")
     train_ds, val_ds = data.make_datasets(split, P.batch_size, run.seed, run.replicas)
+    started = time.perf_counter()
     history = fitting.train_unet(
         model,
         train_ds,
@@ -188,6 +214,8 @@ def unet(
         recipe={"key": key},
     )
     files.write_json(folder / "history.json", history.history)
+    card = model_card(run, split, recipe["epochs"], pretrained, time.perf_counter() - started)
+    files.write_json(folder / CARD, card)
     files.save_model(model, folder / "model.keras")
     return Trained(model, history.history, folder, key, False)
 
@@ -246,6 +274,7 @@ def gan(
         if discriminator is None:
             discriminator = models.build_discriminator(size, n_down=n_down)
     train_ds, val_ds = data.make_datasets(split, P.batch_size, run.seed, run.replicas)
+    started = time.perf_counter()
     history = fitting.train_gan(
         generator,
         train_ds,
@@ -263,5 +292,10 @@ def gan(
     )
     record = {"epochs": history.history, "steps": history.steps, "reports": history.reports}
     files.write_json(folder / "history.json", record)
+    card = model_card(
+        run, split, P.gan_warmup_epochs + P.gan_epochs, start.card.get("imagenet_weights", False),
+        time.perf_counter() - started,
+    )  # fmt: skip
+    files.write_json(folder / CARD, {**card, "fine_tunes": "the U-Net above, as a GAN's generator"})
     files.save_model(generator, folder / "model.keras")  # a plain U-Net file: colorize uses it
     return Trained(generator, record, folder, key, False)

@@ -305,6 +305,17 @@
 
     function show(views, stem, w, h) {
       const strip = $(".cyp-views");
+      if (strip.children.length) {
+        // the picture before stays below, so a photo and one of the models' own world can be
+        // compared side by side
+        const before = document.createElement("div");
+        before.className = "cyp-views";
+        before.append(...strip.childNodes);
+        const title = document.createElement("p");
+        title.textContent = `Before: ${strip.dataset.stem}`;
+        $(".cyp-previous").replaceChildren(title, before);
+      }
+      strip.dataset.stem = stem;
       strip.replaceChildren();
       for (const name of VIEWS) {
         const fig = document.createElement("figure");
@@ -373,6 +384,13 @@
       drop.classList.remove("cyp-over");
       if (e.dataTransfer.files[0]) attempt(e.dataTransfer.files[0]);
     });
+    const sample = $(".cyp-sample");
+    if (sample && config.sample) {
+      sample.addEventListener("click", async () => {
+        const blob = await (await fetch(config.sample.url)).blob();
+        attempt(new File([blob], config.sample.name, { type: blob.type || "image/png" }));
+      });
+    }
     $(".cyp-range").addEventListener("input", (e) => {
       $(".cyp-wipe-before").style.clipPath = `inset(0 ${100 - e.target.value}% 0 0)`;
     });

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import textwrap
+
+WIDTH = 80  # characters a line: a checker's message stays inside the book's column
 
 
 @dataclasses.dataclass(frozen=True)
@@ -16,6 +19,11 @@ class Check:
         return self.passed
 
     def __str__(self) -> str:
-        return ("PASS: " if self.passed else "FAIL: ") + self.message
+        """``PASS: ...`` or ``FAIL: ...``, wrapped at ``WIDTH`` characters (the hint included)."""
+        text = ("PASS: " if self.passed else "FAIL: ") + self.message
+        return "\n".join(
+            textwrap.fill(line, WIDTH, subsequent_indent="  ") if line.strip() else line
+            for line in text.splitlines()
+        )
 
     __repr__ = __str__

@@ -1,0 +1,43 @@
+"""A chapter's line of time, read from what a book build measured (``book_times.json``).
+
+``benchmarks/bench_book.py`` builds the whole book with an empty model cache and records how
+long each chapter took (``book_times.json`` beside this module, shipped with the package so a
+chapter on Colab reads it too). A chapter shows ``time_line("03_unet")`` under its opening:
+the measured time on a laptop's CPU and, once measured, on a Colab GPU. Nothing is typed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+TIMES = Path(__file__).with_name("book_times.json")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return "under a minute"
+    minutes = round(seconds / 60)
+    return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def time_text(chapter: str, times: dict | None = None) -> str:
+    """One line: how long ``chapter`` (e.g. ``"03_unet"``) took in the measured book builds."""
+    if times is None:
+        times = json.loads(TIMES.read_text()) if TIMES.exists() else {}
+    parts = []
+    for profile, where in (("cpu", "on a 2-core laptop"), ("gpu", "on a Colab GPU")):
+        run = times.get(profile, {}).get("chapters", {}).get(chapter)
+        if run is None:
+            parts.append(f"{where} (`{profile}` profile): not measured yet")
+            continue
+        trains = " with its training" if run.get("trains") else ""
+        parts.append(f"{_duration(run['seconds'])} {where}{trains} (`{profile}` profile)")
+    return "**Time:** " + "; ".join(parts) + "."
+
+
+def time_line(chapter: str):
+    """``time_text`` as Markdown, for a chapter's first output."""
+    from IPython.display import Markdown
+
+    return Markdown(time_text(chapter))

@@ -1,0 +1,85 @@
+"""A chapter's opening line of time and chapter 6's model cards: read from what was measured."""
+
+from __future__ import annotations
+
+from colorize_lib.pages import opening, webpage
+
+TIMES = {
+    "cpu": {
+        "chapters": {
+            "03_unet": {"seconds": 178.4, "trains": True},
+            "01_grayscale": {"seconds": 4.6, "trains": False},
+        }
+    },
+}
+
+
+def test_the_time_line_reads_the_measured_times():
+    line = opening.time_text("03_unet", TIMES)
+    assert line.startswith("**Time:** about 3 minutes on a 2-core laptop with its training")
+    assert "on a Colab GPU (`gpu` profile): not measured yet" in line
+    assert "under a minute on a 2-core laptop (`cpu` profile)" in opening.time_text(
+        "01_grayscale", TIMES
+    )
+    assert "not measured yet" in opening.time_text("02_ambiguous_colors", TIMES)
+    gpu = {**TIMES, "gpu": {"chapters": {"03_unet": {"seconds": 61, "trains": True}}}}
+    assert "about 1 minute on a Colab GPU with its training" in opening.time_text("03_unet", gpu)
+
+
+def test_the_shipped_times_name_every_chapter_they_measured():
+    import json
+
+    if opening.TIMES.exists():  # written by benchmarks/bench_book.py
+        times = json.loads(opening.TIMES.read_text())
+        for profile in times.values():
+            assert all(run["seconds"] > 0 for run in profile["chapters"].values())
+
+
+CARD = {
+    "learned_from": "procedural landscapes (colorize_lib.synth, set 0), made on this machine",
+    "pictures": 1200,
+    "size": 64,
+    "epochs": 10,
+    "encoder": "MobileNetV2-0.35",
+    "imagenet_weights": False,
+    "training_minutes": 2.5,
+}
+
+
+def test_a_model_card_says_what_the_model_learned_from():
+    lines = webpage.card_lines(CARD)
+    assert lines[0].startswith("learned from: procedural landscapes")
+    assert lines[1] == "1,200 pictures of 64x64, 10 epochs, 2.5 minutes of training"
+    assert lines[2] == "encoder: MobileNetV2-0.35, started from random weights"
+    assert webpage.card_lines({}) == ["what it learned from was not recorded"]
+    assert "only seen the procedural landscapes" in webpage.expectation({"U-Net": CARD})
+    photos = {**CARD, "learned_from": "pictures in the folder photos"}
+    assert "learned from photos" in webpage.expectation({"U-Net": photos})
+
+
+def test_the_page_shows_the_cards_and_offers_a_picture_of_the_models_world(tmp_path):
+    import json
+    from pathlib import Path
+
+    from colorize_lib.export import Exported
+
+    info = {
+        "working_size": 64,
+        "input": "L_norm",
+        "output": "ab_norm",
+        "L_scale": [50, -1],
+        "ab_scale": 110,
+    }
+    e = Exported(Path("unet.onnx"), Path("unet.json"), info)
+    html = webpage.page_html(
+        {"U-Net": e}, cards={"U-Net": CARD}, sample=("landscape.png", b"\x89PNG")
+    )
+    assert "1,200 pictures of 64x64" in html and "only seen the procedural landscapes" in html
+    assert 'class="cyp-sample"' in html
+    config = json.loads(html.split('ColorizePhoto.mount("cyp", ')[1].split(");</script>")[0])
+    assert config["sample"]["url"].startswith("data:image/png;base64,")
+    plain = webpage.page_html({"U-Net": e})
+    assert (
+        "cyp-card" not in plain.split("</style>")[1]
+        and "cyp-sample" not in plain.split("</style>")[1]
+    )
