@@ -14,6 +14,11 @@ random moments, and counts:
 
 Goal: 0 crashes, 0 files lost, 0 failed resumes. Run: ``python benchmarks/bench_reliability.py
 [--kills 8]`` (about 5 minutes on 2 cores); figures go to ``results/bench_reliability.json``.
+
+``--audit`` runs instead the cases of an audit made as a careless or hostile user would (issue
+22 of the project), each one command, and prints a verdict table: the case, the command, the
+exit code, the first line it printed, and whether that is the behaviour wanted (about a minute).
+``--code DIR`` runs the command line of another checkout (to compare with an older version).
 """
 
 from __future__ import annotations
@@ -217,10 +222,131 @@ def kill_cases(work: Path, tally: Tally, kills: int, epochs: int = 6) -> list[fl
     return moments
 
 
+def _first_line(r: subprocess.CompletedProcess) -> str:
+    """Its ``error:`` line if it printed one, else a traceback's last line, else its first."""
+    errors = [x for x in r.stdout.splitlines() if x.startswith("error:")]
+    if errors:
+        return errors[0]
+    for text in (r.stdout, r.stderr):
+        lines = [x for x in text.splitlines() if x.strip() and not x.startswith(("I0000", "W0000"))]
+        if lines:
+            return ("Traceback ... " + lines[-1]) if "Traceback" in text else lines[0]
+    return ""
+
+
+def audit_cases(work: Path, code: Path) -> list[dict]:
+    """The audit's cases, one command each; ``ok`` says whether the behaviour is the one wanted."""
+    env = dict(os.environ, PYTHONPATH=str(code), TF_CPP_MIN_LOG_LEVEL="3")
+
+    def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "colorize_lib", *args], cwd=work, env=env,
+            capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+
+    def picture(path: Path, value: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.full((40, 48, 3), value, np.uint8)).save(path)
+
+    make_corpus(work / "photos")
+    rows = []
+
+    def case(name: str, args: list[str], ok) -> None:
+        r = cli(*args)
+        rows.append(
+            {"case": name, "command": " ".join(["colorize_lib", *args]), "exit": r.returncode,
+             "first line": _first_line(r)[:110], "ok": bool(ok(r))}
+        )  # fmt: skip
+
+    import keras  # a tiny colorizer for the colorize cases (32x32)
+
+    L = keras.Input((32, 32, 1))
+    keras.Model(L, keras.layers.Conv2D(2, 3, padding="same", activation="tanh")(L)).save(
+        work / "m32.keras"
+    )
+    # 1. an output's place holds another photo
+    picture(work / "e" / "photo.jpg", 80)
+    picture(work / "e" / "photo.png", 200)
+    before = (work / "e" / "photo.png").read_bytes()
+    case("--overwrite over a photo it did not write",
+         ["colorize", "e/photo.jpg", "--model", "m32.keras", "--out", "e", "--overwrite"],
+         lambda r: r.returncode == 2 and (work / "e" / "photo.png").read_bytes() == before)  # fmt: skip
+    # 2. values that make no sense
+    for args in (["--learning-rate", "-0.001"], ["--learning-rate", "0"]):
+        case(f"train {' '.join(args)}", ["train", *TRAIN, "--data", "photos", "--epochs", "3",
+             "--out", "neg.keras", *args], lambda r: r.returncode == 2)  # fmt: skip
+    case("train-gan --lr -2e-4", ["train-gan", "--init", "m32.keras", "--data", "photos",
+         "--out", "g.keras", "--lr=-2e-4"], lambda r: r.returncode == 2)  # fmt: skip
+    # 3. a symbolic link that loops, in a folder to colorize
+    picture(work / "loop" / "a.png", 120)
+    os.symlink("self.png", work / "loop" / "self.png")
+    case("a symlink loop in a folder", ["colorize", "loop", "--model", "m32.keras", "--out",
+         "o3"], lambda r: "Traceback" not in r.stderr and (work / "o3" / "a.png").exists())  # fmt: skip
+    # 4. a file name that is not UTF-8 in a training folder
+    odd = work / "odd"
+    for i in range(12):
+        picture(odd / f"p{i}.png", 15 * i)
+    Image.fromarray(np.full((40, 48, 3), 9, np.uint8)).save(
+        os.fsdecode(os.fsencode(odd) + b"/caf\xe9.png")
+    )
+    case("a file name that is not UTF-8", ["train", *TRAIN, "--data", "odd", "--epochs", "1",
+         "--out", "odd.keras"], lambda r: r.returncode == 0)  # fmt: skip
+    # 5. a truncated decoding-cache entry, then the same training again
+    cache = Path(env.get("COLORIZE_CACHE") or Path.home() / ".cache" / "colorize-book") / "arrays"
+    for meta in cache.glob("*.json"):
+        meta.write_text(meta.read_text()[:30])
+    case("a truncated decoding-cache entry", ["train", *TRAIN, "--data", "odd", "--epochs", "1",
+         "--out", "odd2.keras"], lambda r: r.returncode == 0)  # fmt: skip
+    # 7. a zip of small members that expand far
+    with zipfile.ZipFile(work / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        for k in range(40):
+            z.writestr(f"p{k:02d}.png", b"\0" * (15 * 2**20))
+    case("a zip bomb of many small members", ["train", *TRAIN, "--data", "bomb.zip", "--out",
+         "b.keras"], lambda r: r.returncode == 2 and "Refused" in r.stdout)  # fmt: skip
+    # 9. a name that leaves --out
+    case("export --name ../../x", ["export", "--model", "m32.keras", "--out", "web", "--name",
+         "../../x"], lambda r: r.returncode == 2 and not (work.parent / "x.onnx").exists())  # fmt: skip
+    # errors that were tracebacks
+    run_dir = work / "st.run"
+    run_dir.mkdir()
+    (run_dir / "state.json").write_text('{"epoch": 1, "chec')
+    case("a truncated state.json", ["train", *TRAIN, "--data", "photos", "--epochs", "1",
+         "--out", "st.keras"], lambda r: r.returncode != 0 and "--no-resume" in r.stdout)  # fmt: skip
+    picture(work / "one.png", 100)
+    case("colorize --size 64, model built for 32", ["colorize", "one.png", "--model",
+         "m32.keras", "--size", "64", "--out", "o64"],
+         lambda r: r.returncode == 2 and "Traceback" not in r.stderr)  # fmt: skip
+    case("generate --start -5", ["generate", "--out", "gen", "--start", "-5"],
+         lambda r: r.returncode == 2 and "Traceback" not in r.stderr)  # fmt: skip
+    return rows
+
+
+def audit(code: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["COLORIZE_CACHE"] = str(Path(tmp) / "cache")
+        work = Path(tmp) / "work"
+        work.mkdir()
+        rows = audit_cases(work, code)
+    width = max(len(r["case"]) for r in rows)
+    for r in rows:
+        verdict = "ok " if r["ok"] else "BAD"
+        print(f"{verdict} {r['case']:{width}s}  exit {r['exit']:3d}  {r['first line']}")
+    print(f"{sum(r['ok'] for r in rows)} of {len(rows)} cases behave as wanted")
+    write_result(
+        "bench_reliability_audit",
+        {"cases": len(rows), "as_wanted": sum(r["ok"] for r in rows), "rows": rows},
+        "python benchmarks/bench_reliability.py " + " ".join(sys.argv[1:]),
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--kills", type=int, default=6, help="training runs killed with SIGKILL")
+    p.add_argument("--audit", action="store_true", help="run the audit's cases instead")
+    p.add_argument("--code", type=Path, default=ROOT, help="the checkout whose CLI runs (--audit)")
     args = p.parse_args()
+    if args.audit:
+        return audit(args.code.resolve())
     tally = Tally()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -69,6 +69,10 @@ def outputs(
     that exist only with ``overwrite``. Raises ``ExportError``."""
     model_path, out_dir = Path(model_path), Path(out_dir)
     name = name or model_path.stem
+    if Path(name).name != name or name in ("", ".", "..") or "\\" in name or name.startswith("."):
+        raise ExportError(
+            f"--name {name!r}: give a plain file name without folders (the files go into --out)"
+        )
     targets = out_dir / f"{name}.onnx", out_dir / f"{name}.json"
     for target in targets:
         if target.resolve() == model_path.resolve():

@@ -37,6 +37,7 @@ from colorize_lib import color
 from colorize_lib.data import pictures
 
 DEFAULT_WORKING_SIZE = 256  # for models built without a fixed size
+OUTPUT_MARK = "colorize_lib colorize"  # in every PNG colorize_files writes: its own outputs
 _BAND = 256  # rows converted to RGB at a time
 
 # model -> {working size: tf.function}. Weak keys: a model that is gone takes its function along.
@@ -218,7 +219,7 @@ def colorize_files(
             failed.append((Path(src), f"{type(err).__name__}: {err}"))
             continue
         try:
-            written.append(pictures.write_png(dst, rgb))
+            written.append(pictures.write_png(dst, rgb, mark=OUTPUT_MARK))
         except OSError as err:
             failed.append((Path(src), f"could not write {dst}: {err.strerror or err}"))
     return written, failed

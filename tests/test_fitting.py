@@ -78,8 +78,8 @@ class _InterruptAfter(keras.callbacks.Callback):
         super().__init__()
         self.epoch = epoch
 
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 == self.epoch:
+    def on_epoch_begin(self, epoch, logs=None):  # in the next epoch: epoch `self.epoch` is saved
+        if epoch == self.epoch:
             raise KeyboardInterrupt
 
 

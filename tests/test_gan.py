@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -582,3 +583,24 @@ def test_the_discriminator_warms_up_alone_then_both_train(tmp_path):
     assert _changed(snap.g, g), "after the warm-up the generator trains"
     assert g.trainable and all(layer.trainable for layer in g.layers)
     assert fitting.read_state(tmp_path)["recipe"]["d_warmup_epochs"] == 1
+
+
+def test_an_epoch_s_steps_are_on_disk_before_its_state(tmp_path, monkeypatch):
+    """state.json marks an epoch done: written last, so a kill right after it cannot leave a
+    resumed run's steps.json without that epoch's steps (the audit's kill)."""
+    written = []
+    real = files.write_json
+    monkeypatch.setattr(
+        files, "write_json", lambda path, obj: written.append(Path(path).name) or real(path, obj)
+    )
+    fitting.train_gan(
+        tiny_generator(),
+        tiny_data(),
+        None,
+        2,
+        tmp_path,
+        discriminator=small_discriminator(),
+        verbose=0,
+    )
+    order = [n for n in written if n in (callbacks.STATE_FILE, callbacks.STEPS_FILE)]
+    assert order == [callbacks.STEPS_FILE, callbacks.STATE_FILE] * 2, order

@@ -53,12 +53,18 @@ def test_a_numbered_name_never_takes_another_inputs_name(tmp_path):
     assert sorted(_names(plan, tmp_path / "out")) == ["pic.png", "pic_2.png", "pic_3.png"]
 
 
-def test_existing_outputs_are_listed(tmp_path):
+def test_existing_outputs_are_listed_as_ours_or_someone_else_s(tmp_path):
+    from colorize_lib import infer
+    from colorize_lib.data import pictures
+
     _png(tmp_path / "in" / "a.png")
     _png(tmp_path / "in" / "b.png")
-    old = _png(tmp_path / "out" / "b.png")
+    mine = pictures.write_png(
+        tmp_path / "out" / "a.png", np.zeros((4, 4, 3)), mark=infer.OUTPUT_MARK
+    )
+    other = _png(tmp_path / "out" / "b.png")  # not written by colorize
     plan = jobs.plan([tmp_path / "in"], tmp_path / "out")
-    assert plan.existing == [old]
+    assert plan.existing == [mine] and plan.existing_foreign == [other]
 
 
 def test_missing_inputs_and_unwritable_outputs_are_one_clear_error(tmp_path, monkeypatch):

@@ -1,7 +1,7 @@
 """The command line: ``python -m colorize_lib COMMAND --help`` (or the ``colorize`` script).
 
 ==============  ==============================================================================
-``main``        the parser, ``COMMANDS`` and ``main``
+``program``     the parser, ``COMMANDS`` and ``main``
 ``commands``    ``generate``, ``colorize``, ``export``: their options and runs
 ``train``       ``train`` and ``train-gan``: their options and runs
 ``jobs``        what ``colorize`` reads and writes, decided before any work
@@ -9,6 +9,6 @@
 ==============  ==============================================================================
 """
 
-from colorize_lib.cli.main import COMMANDS, build_parser, main
+from colorize_lib.cli.program import COMMANDS, build_parser, main
 
 __all__ = ["COMMANDS", "build_parser", "main"]

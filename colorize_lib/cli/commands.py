@@ -11,6 +11,8 @@ from pathlib import Path
 
 from colorize_lib.cli.common import load_tensorflow
 
+GENERATE_MARK = "colorize_lib generate"  # in every PNG generate writes: it may replace those only
+
 
 def add_generate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n", type=int, default=100, help="how many pictures")
@@ -26,16 +28,30 @@ def run_generate(args) -> int:
     from colorize_lib import synth
     from colorize_lib.data import pictures
 
-    if args.n < 1 or not 8 <= args.size <= 4096 or args.start < 0:
+    if args.n < 1 or not 8 <= args.size <= 4096 or args.start < 0 or args.seed < 0:
         print(
-            f"error: --n must be >= 1, --size from 8 to 4096 and --start >= 0 (got --n {args.n} "
-            f"--size {args.size} --start {args.start})"
+            f"error: --n must be >= 1, --size from 8 to 4096, --start and --seed >= 0 (got --n "
+            f"{args.n} --size {args.size} --start {args.start} --seed {args.seed})"
         )
         return 2
     width = len(str(args.start + args.n - 1))
-    for i in tqdm(range(args.start, args.start + args.n), desc="writing", unit="pic", disable=None):
+    targets = {
+        i: Path(args.out) / f"landscape_s{args.seed}_{i:0{width}d}.png"
+        for i in range(args.start, args.start + args.n)
+    }
+    foreign = [
+        t for t in targets.values()
+        if (t.exists() or t.is_symlink()) and pictures.png_mark(t) != GENERATE_MARK
+    ]  # fmt: skip
+    if foreign:
+        print(
+            f"error: {foreign[0]} is already there and was not written by generate "
+            f"({len(foreign)} such file(s)): it is never replaced. Choose another --out."
+        )
+        return 2
+    for i in tqdm(targets, desc="writing", unit="pic", disable=None):
         img = synth.generate_one(i, args.size, args.seed)
-        pictures.write_png(Path(args.out) / f"landscape_s{args.seed}_{i:0{width}d}.png", img)
+        pictures.write_png(targets[i], img, mark=GENERATE_MARK)
     print(f"wrote {args.n} pictures of {args.size}x{args.size} to {args.out}")
     return 0
 
@@ -46,7 +62,7 @@ def add_colorize(p: argparse.ArgumentParser) -> None:
         "input (same name, .png) to --out; folders are searched recursively and their "
         "sub-folders kept. Inputs are never written over; two inputs that would give the same "
         "output name are both written, the second under a numbered name (listed at the end); "
-        "files already in --out are replaced only with --overwrite. Unreadable inputs are "
+        "earlier results of colorize in --out are replaced only with --overwrite, and files it did not write never are. Unreadable inputs are "
         "reported at the end; the others are still done."
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="picture files or folders")
@@ -61,13 +77,15 @@ def add_colorize(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace files that already exist in --out (earlier results)",
+        help="replace earlier results of colorize in --out (files it did not write are never "
+        "replaced)",
     )
 
 
 def run_colorize(args) -> int:
     from colorize_lib import infer
     from colorize_lib.cli import jobs
+    from colorize_lib.data import sources
 
     try:
         if args.size is not None:
@@ -76,6 +94,12 @@ def run_colorize(args) -> int:
             shapes.check_size(args.size)
         infer.check_model_file(args.model)  # a missing or damaged model: said before TensorFlow
         plan = jobs.plan(args.inputs, args.out)
+        if plan.existing_foreign:
+            raise jobs.OutputRefused(
+                f"{plan.existing_foreign[0]} is already there and was not written by colorize "
+                f"({len(plan.existing_foreign)} such file(s)): it is never replaced, even with "
+                "--overwrite. Choose another --out, or move those files away."
+            )
         if plan.existing and not args.overwrite:
             raise jobs.OutputRefused(
                 f"{len(plan.existing)} of the outputs already exist in {args.out} (e.g. "
@@ -88,6 +112,12 @@ def run_colorize(args) -> int:
 
         runtime.setup(precision="float32")  # inference: no distribution, full precision
         model = infer.load_model(args.model)
+        built = model.input_shape[1]
+        if args.size is not None and built is not None and args.size != built:
+            raise ValueError(
+                f"--size {args.size}: {args.model} was built for {built}x{built} pictures; "
+                f"leave --size out or pass --size {built}"
+            )
         jobs.check_writable(plan.out_dir)  # creates it: only once everything else is right
     except (ValueError, FileNotFoundError) as err:  # OutputRefused is a ValueError
         print(f"error: {err}")
@@ -106,7 +136,7 @@ def run_colorize(args) -> int:
     if failed:
         print(f"{len(failed)} could not be colorized:")
         for src, why in failed:
-            print(f"  {src}: {why}")
+            print(f"  {sources.shown(str(src))}: {why}")
         return 1
     return 0
 
@@ -138,5 +168,9 @@ def run_export(args) -> int:
     except (ValueError, FileNotFoundError) as err:  # ExportError is a ValueError
         print(f"error: {err}")
         return 2
+    except OSError as err:  # a folder that cannot be written, a full disk
+        where = err.filename or args.out
+        print(f"error: cannot write {where}: {err.strerror or err}. Choose another --out.")
+        return 1
     print(f"wrote {export.describe(done)} and {done.json.name} to {args.out}/")
     return 0

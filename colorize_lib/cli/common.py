@@ -15,6 +15,7 @@ START_UP_NOTE = re.compile(
     r"|cpu_feature_guard|Unable to register cu(DNN|FFT|BLAS) factory"
     r"|computation placer already registered|TF-TRT Warning)"
     r"|^WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|^To enable the following instructions: .*rebuild TensorFlow"  # cpu_feature_guard's 2nd line
 )
 
 

@@ -11,7 +11,10 @@ line that says what to do, anything that could lose a file:
   written, the second as ``pic_2.png`` (the next free number), and the summary lists each such
   rename; the same file given twice is colorized once;
 - **existing files in the output folder** are listed and left alone unless the caller allows
-  replacing them (``--overwrite``), and the summary says how many were replaced;
+  replacing them (``--overwrite``), and the summary says how many were replaced. Only files
+  this tool wrote can be replaced: every PNG ``colorize`` writes carries a mark
+  (``infer.OUTPUT_MARK`` in its ``Software`` text chunk); any other file at an output's place
+  (``existing_foreign``: a photo, a PNG from elsewhere) is never replaced, whatever the flags;
 - folders that cannot be listed and files that cannot be read are reported one line each.
 
 Outputs are written atomically (``pictures.write_png``): a kill leaves no half-written PNG.
@@ -25,6 +28,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from colorize_lib import infer
 from colorize_lib.data import pictures
 
 
@@ -41,7 +45,8 @@ class Plan:
     renamed: list[tuple[Path, Path]] = dataclasses.field(default_factory=list)  # input, output
     duplicates: list[Path] = dataclasses.field(default_factory=list)  # given again: done once
     unreadable: list[tuple[Path, str]] = dataclasses.field(default_factory=list)  # folders
-    existing: list[Path] = dataclasses.field(default_factory=list)  # outputs already there
+    existing: list[Path] = dataclasses.field(default_factory=list)  # earlier outputs of ours
+    existing_foreign: list[Path] = dataclasses.field(default_factory=list)  # someone else's
 
 
 def _pictures_in(folder: Path, unreadable: list) -> list[Path]:
@@ -54,6 +59,14 @@ def _pictures_in(folder: Path, unreadable: list) -> list[Path]:
             Path(root) / n for n in names if Path(n).suffix.lower() in pictures.IMAGE_EXTENSIONS
         ]
     return sorted(found)
+
+
+def _real(p: Path) -> Path | None:
+    """Where ``p`` really is, or ``None`` for a link that loops or cannot be followed."""
+    try:
+        return p.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: "Symlink loop" (Python before 3.13)
+        return None
 
 
 def _free_name(rel: Path, taken: set[Path]) -> Path:
@@ -93,10 +106,13 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike) -> Pla
         else:
             files = [(p, Path(p.stem + ".png"))]
         for f, rel in files:
-            if f.resolve() in seen:
+            real = _real(f)
+            if real is None:
+                result.unreadable.append((f, "a symbolic link that loops or cannot be followed"))
+            elif real in seen:
                 result.duplicates.append(f)
             else:
-                seen.add(f.resolve())
+                seen.add(real)
                 candidates.append((f, rel))
     taken = {rel for _, rel in candidates}
     names: set[Path] = set()
@@ -108,12 +124,13 @@ def plan(inputs: Iterable[str | os.PathLike], out_dir: str | os.PathLike) -> Pla
             rel = new
         names.add(rel)
         target = out / rel
-        if target.resolve() in seen:
+        if _real(target) in seen:
             raise OutputRefused(
                 f"colorizing {f} would write over the input {target}. Choose another --out."
             )
-        if target.exists():
-            result.existing.append(target)
+        if target.exists() or target.is_symlink():
+            ours = not target.is_symlink() and pictures.png_mark(target) == infer.OUTPUT_MARK
+            (result.existing if ours else result.existing_foreign).append(target)
         result.jobs.append((f, target))
     return result
 

@@ -147,6 +147,8 @@ def _check_common(args) -> None:
         raise ValueError(f"--val-fraction {args.val_fraction}: give a number between 0 and 1")
     if args.epochs < 1 or args.batch_size < 1 or (args.n is not None and args.n < 2):
         raise ValueError("--epochs and --batch-size must be at least 1, --n at least 2")
+    if args.seed < 0:
+        raise ValueError(f"--seed {args.seed}: give a number >= 0")
 
 
 def _open_data(args):
@@ -175,21 +177,42 @@ def _prepare(args, src, size: int):
     return run, train_ds, val_ds, fitting.samples_from(val_ds), split.key
 
 
+def loss_only_grew(losses) -> bool:
+    """Whether a run's epoch losses rose at every epoch (two epochs at least): it did not learn."""
+    losses = [float(x) for x in losses]
+    return len(losses) >= 2 and all(b > a for a, b in zip(losses, losses[1:], strict=False))
+
+
 def _train_and_save(train, model, out: Path, run_dir: Path) -> int:
-    """Run ``train()``; save ``model`` to ``out`` only when it finished."""
+    """Run ``train()``; save ``model`` to ``out`` only when it finished and learned something
+    (``train`` returns the epoch losses to check, or ``None``)."""
     from colorize_lib.data import files
     from colorize_lib.training import fitting
 
     files.remove_temporaries(out)  # of a save to --out that a kill interrupted
     start = time.time()
     try:
-        train()
-    except (fitting.TrainingDiverged, fitting.RunMismatch, FileNotFoundError) as err:
+        losses = train()
+    except (fitting.TrainingDiverged, fitting.RunMismatch, fitting.RunDamaged) as err:
         print(f"error: {err}")
+        return 1
+    except OSError as err:  # a full disk or a folder gone while checkpointing
+        where = f" ({err.filename})" if err.filename else ""
+        print(
+            f"error: could not write{where}: {err.strerror or err}. Make room (or fix the "
+            f"folder) and run the same command again: it resumes from {run_dir}."
+        )
         return 1
     except KeyboardInterrupt:
         print(f"\ninterrupted: run the same command again to resume from {run_dir}")
         return 130
+    if losses is not None and loss_only_grew(losses):
+        print(
+            f"error: the loss grew at every epoch ({', '.join(f'{x:.4g}' for x in losses)}): "
+            f"the run did not learn, so {out} was not written. Try a smaller --learning-rate, "
+            f"or start afresh with --no-resume (its checkpoints are in {run_dir})."
+        )
+        return 1
     files.save_model(model, out)
     print(f"saved {out} after {time.time() - start:.0f} s (checkpoints and samples in {run_dir})")
     return 0
@@ -246,7 +269,7 @@ def run_train(args) -> int:
             resume=args.resume,
             strategy=run.strategy,
             recipe=recipe,
-        ),
+        ).history["loss"],
         model,
         out,
         run_dir,

@@ -7,9 +7,9 @@
     not a plain file, folder or link inside (a device, a pipe, a zip symbolic link);
   - it has more than ``MAX_MEMBERS`` (200,000) members, or would expand to more than
     ``MAX_TOTAL_BYTES`` (20 GB);
-  - a member would expand more than ``MAX_RATIO`` (100) times and to more than
-    ``RATIO_FREE_BYTES`` (16 MiB): a likely decompression bomb (photos hardly compress). A tar
-    lists no packed sizes, so for a tar the ratio is that of the whole archive.
+  - a member, or the whole archive, would expand more than ``MAX_RATIO`` (100) times and to
+    more than ``RATIO_FREE_BYTES`` (16 MiB): a likely decompression bomb (photos hardly
+    compress). A tar lists no packed sizes, so for a tar the ratio is that of the whole archive.
 
   The counts and sizes are counted again while writing, so a listing that lies does not get past
   the caps. A damaged archive (a bad CRC found while extracting, a truncated file, not an archive
@@ -126,7 +126,9 @@ def _check_caps(archive: Path, sizes: list[tuple[str, int, int | None]]) -> None
         )
     if all(packed is None for *_, packed in sizes):  # a tar: the ratio of the whole archive
         sizes = [(archive.name, total, archive.stat().st_size)]
-    for name, size, packed in sizes:
+    # the whole archive too: many members that each stay under the free size add up
+    whole = [(f"its {len(sizes):,} members together", total, archive.stat().st_size)]
+    for name, size, packed in [*sizes, *whole]:
         if size > RATIO_FREE_BYTES and size > MAX_RATIO * max(packed or 0, 1):
             raise _refuse(
                 archive,

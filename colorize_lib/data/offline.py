@@ -23,8 +23,8 @@ class ProceduralSource(Source):
 
     def describe(self) -> str:
         return (
-            f"procedural landscapes (colorize_lib.synth, set {self.seed}), made on this machine; "
-            f"no licence needed; held out: further landscapes of the set (from {VAL_START:,})"
+            f"procedural landscapes drawn by colorize_lib.synth (set {self.seed}; no licence "
+            f"needed; held out: the set's pictures from {VAL_START:,} on)"
         )
 
     def _list(self) -> Listing:

@@ -230,13 +230,35 @@ def to_data_uri(img: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(to_png_bytes(img)).decode("ascii")
 
 
-def write_png(path: str | os.PathLike, img: Any) -> Path:
+def write_png(path: str | os.PathLike, img: Any, mark: str | None = None) -> Path:
     """Write a picture as a PNG file, all or nothing (``files.atomic_write``); returns the path.
 
     A crash or a full disk leaves either the old file or the new one under ``path``, never
-    half a PNG.
+    half a PNG. ``mark``: a text stored in the PNG (its ``Software`` chunk), so that a later run
+    can tell its own outputs from anyone else's files (``png_mark``).
     """
-    from PIL import Image
+    from PIL import Image, PngImagePlugin
 
     arr = as_uint8(img)  # bad input fails here, before anything is written
-    return files.atomic_write(path, lambda tmp: Image.fromarray(arr).save(tmp, format="PNG"))
+    info = None
+    if mark is not None:
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Software", mark)
+    return files.atomic_write(
+        path, lambda tmp: Image.fromarray(arr).save(tmp, format="PNG", pnginfo=info)
+    )
+
+
+def png_mark(path: str | os.PathLike) -> str | None:
+    """The ``Software`` text of a PNG file that ``write_png`` marked; ``None`` for any other
+    file (another PNG, another format, unreadable). Reads the header only."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            if im.format != "PNG":
+                return None
+            im.load()  # text chunks after the pixels are read too
+            return im.text.get("Software")
+    except Exception:  # not a picture, truncated, unreadable: not ours
+        return None

@@ -78,6 +78,12 @@ class UnsafeArchive(SourceError):
     """An archive has members that would land outside its folder, or is too big (``archives``)."""
 
 
+def shown(name: str) -> str:
+    """A file name as it can be printed: bytes that are not UTF-8 (kept by Python as
+    surrogates) are shown as ``\\xff``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 @dataclass
 class SkipReport:
     """Files that could not be used (and pictures that were upscaled), reported once."""
@@ -98,11 +104,11 @@ class SkipReport:
         lines = [f"{self.loaded} pictures loaded"]
         if self.skipped:
             lines.append(f"{len(self.skipped)} files skipped:")
-            lines += [f"  {name}: {why}" for name, why in self.skipped[:max_names]]
+            lines += [f"  {shown(name)}: {why}" for name, why in self.skipped[:max_names]]
             if len(self.skipped) > max_names:
                 lines.append(f"  ... and {len(self.skipped) - max_names} more")
         if self.upscaled:
-            names = ", ".join(self.upscaled[:max_names])
+            names = ", ".join(shown(n) for n in self.upscaled[:max_names])
             extra = len(self.upscaled) - max_names
             more = f" and {extra} more" if extra > 0 else ""
             lines.append(
@@ -286,21 +292,31 @@ def decode_cached(
 ) -> tuple[np.ndarray, list[str], SkipReport]:
     """``load_images`` with its result kept in ``cache_dir()/arrays`` (keyed by the files, their
     sizes, ``size`` and ``root``, which names are relative to): a second run decodes nothing."""
-    sig = hashlib.sha1(f"{size}|{root}".encode())
-    for p in paths:
+    sig = hashlib.sha1(f"{size}|".encode() + os.fsencode(str(root)))
+    for p in paths:  # any name (not valid UTF-8 included); a changed mode (chmod) decodes again
         try:
             st = p.stat()
-            sig.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+            sig.update(os.fsencode(p) + f"|{st.st_size}|{st.st_mtime_ns}|{st.st_mode}\n".encode())
         except OSError:
-            sig.update(f"{p}|missing\n".encode())
+            sig.update(os.fsencode(p) + b"|missing\n")
     folder = profiles.cache_dir() / "arrays"
     stem = folder / f"decoded-{size}-{sig.hexdigest()[:16]}"
     npy, meta = stem.with_suffix(".npy"), stem.with_suffix(".json")
     if npy.exists() and meta.exists():  # meta.json is written last: it marks a whole pair
-        info = json.loads(meta.read_text())
-        report = SkipReport(skipped=[tuple(x) for x in info["skipped"]], upscaled=info["upscaled"])
-        report.loaded = len(info["names"])
-        return np.load(npy), info["names"], report
+        try:
+            info = json.loads(meta.read_text())
+            images = np.load(npy)
+            if len(images) != len(info["names"]):
+                raise ValueError("pictures and names disagree")
+            report = SkipReport(
+                skipped=[tuple(x) for x in info["skipped"]], upscaled=info["upscaled"]
+            )
+            report.loaded = len(info["names"])
+            return images, info["names"], report
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as err:
+            print(f"note: a damaged cache entry ({npy.name}: {err}) was dropped; decoding again")
+            npy.unlink(missing_ok=True)
+            meta.unlink(missing_ok=True)
     images, names, report = load_images(paths, size, root=root, progress=progress)
     files.atomic_write(npy, lambda tmp: np.save(tmp, images))
     files.write_json(meta, {"names": names, "skipped": report.skipped, "upscaled": report.upscaled})
@@ -343,7 +359,9 @@ class FileSource(Source):
 
     def order(self, seed: int, n_val: int) -> list[Path]:
         """Files by SHA-1 of (seed, folder/name): whatever the machine or the listing order."""
-        key = lambda p: hashlib.sha1(f"{seed}:{file_key(p)}".encode()).hexdigest()  # noqa: E731
+        key = lambda p: hashlib.sha1(  # noqa: E731 - a name that is not UTF-8 keeps its bytes
+            f"{seed}:{file_key(p)}".encode("utf-8", "surrogateescape")
+        ).hexdigest()
         return sorted(self.listing().items, key=key)
 
     def decode(self, items, size: int, progress: bool = True):

@@ -181,7 +181,7 @@ def split_hash(split: Split) -> str:
     for arr in (split.train, split.val):
         h.update(str(arr.shape).encode())
         h.update(memoryview(np.ascontiguousarray(arr)).cast("B"))
-    h.update("\n".join(split.train_names + split.val_names).encode())
+    h.update("\n".join(split.train_names + split.val_names).encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

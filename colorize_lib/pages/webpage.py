@@ -82,7 +82,7 @@ def expectation(cards: dict[str, dict]) -> str:
         return (
             "These models have only seen the procedural landscapes of the book's generator. On a "
             "real photo, expect their colours in the wrong places: green on rocks, lavender or "
-            "blue where a field or a pool should be. Models trained on real photos (the `gpu` "
+            "blue where a field or a pool should be. Models trained on real photos (the gpu "
             "profile does it on Colab) do far better; try the button below to see the models' "
             "own world."
         )

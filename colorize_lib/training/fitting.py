@@ -54,16 +54,32 @@ class RunMismatch(ValueError):
     """``run_dir`` holds checkpoints of a run with another recipe."""
 
 
+class RunDamaged(ValueError):
+    """``run_dir``'s state or checkpoint cannot be read (a kill or a full disk long ago)."""
+
+
+def _damaged(what: Path, err: BaseException, run_dir: Path) -> RunDamaged:
+    reason = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
+    return RunDamaged(
+        f"{what} cannot be read ({reason}). Start afresh with --no-resume (resume=False), "
+        f"which clears the run's checkpoints in {run_dir}."
+    )
+
+
 def read_state(run_dir: str | Path) -> dict | None:
     """The saved state of ``run_dir`` (``epoch`` done, ``checkpoint``, ``history``, ``recipe``)."""
     path = Path(run_dir) / cb.STATE_FILE
     if not path.exists():
         return None
-    state = json.loads(path.read_text())
+    try:
+        state = json.loads(path.read_text())
+        state["checkpoint"], state["epoch"]  # noqa: B018 - both must be there
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise _damaged(path, err, Path(run_dir)) from None
     if not (Path(run_dir) / state["checkpoint"]).exists():
-        raise FileNotFoundError(
-            f"{path} points to {state['checkpoint']}, which is missing. Delete {run_dir} "
-            "(or pass resume=False / --no-resume) to start over."
+        raise RunDamaged(
+            f"{path} points to {state['checkpoint']}, which is missing. Start afresh with "
+            f"--no-resume (resume=False), which clears the run's checkpoints in {run_dir}."
         )
     return state
 
@@ -145,7 +161,9 @@ def fit(
         print(f"resuming from {run_dir / state['checkpoint']} (epoch {done} of {epochs})")
     checkpoint = cb.EpochCheckpoint(run_dir, state["history"] if state else {}, {"recipe": recipe})
     guard = cb.DivergenceGuard(watch=watch)
-    calls = [guard, checkpoint, *extra] + ([cb.EpochLine(epochs)] if one_line else [])
+    # the state (state.json) is written last: what the others write of an epoch (steps.json)
+    # is on disk before the epoch counts as done, so a kill between them loses nothing
+    calls = [guard, *extra, checkpoint] + ([cb.EpochLine(epochs)] if one_line else [])
     loaded = state is None
     start = 0
     for end, prepare in stages:
@@ -157,7 +175,10 @@ def fit(
                         model.optimizer.build(model.trainable_variables)
                     with warnings.catch_warnings():  # a new stage starts a fresh optimizer
                         warnings.filterwarnings("ignore", "Skipping variable loading for optim")
-                        model.load_weights(run_dir / state["checkpoint"])
+                        try:
+                            model.load_weights(run_dir / state["checkpoint"])
+                        except Exception as err:  # truncated, or not this model's
+                            raise _damaged(run_dir / state["checkpoint"], err, run_dir) from None
                     loaded = True
             steps = int(train_ds.cardinality()) * (end - max(start, done))
             eagerly = model.run_eagerly
@@ -177,7 +198,10 @@ def fit(
             done = end
         start = end
     if not loaded:  # nothing was left to train: bring back the finished weights
-        model.load_weights(run_dir / state["checkpoint"])
+        try:
+            model.load_weights(run_dir / state["checkpoint"])
+        except Exception as err:
+            raise _damaged(run_dir / state["checkpoint"], err, run_dir) from None
     history = keras.callbacks.History()
     history.set_model(model)
     history.history = checkpoint.history

@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m colorize_lib",
         description="Colorize photos with a U-Net (and a GAN): train, fine-tune, colorize.",
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an unexpected error"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, add, _) in COMMANDS.items():
         p = sub.add_parser(
@@ -66,4 +69,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    return int(COMMANDS[args.command][2](args) or 0)
+    try:
+        return int(COMMANDS[args.command][2](args) or 0)
+    except KeyboardInterrupt:
+        print("\ninterrupted")
+        return 130
+    except Exception as err:  # what no command foresaw: one line, never a traceback
+        if args.debug:
+            raise
+        reason = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
+        print(
+            f"error: {args.command} stopped on something unexpected: {type(err).__name__}: "
+            f"{reason} (run with --debug before the command to see where)"
+        )
+        return 1
