@@ -73,7 +73,9 @@ def main() -> int:
         "measured": time.strftime("%Y-%m-%d"),
         "machine": f"{machine_info()['cores']} cores, {machine_info()['processor']}",
     }
-    TIMES.write_text(json.dumps(times, indent=2) + "\n")
+    from colorize_lib.data import files
+
+    files.write_json(TIMES, times)  # all or nothing: every chapter reads it
     return 0
 
 

@@ -246,3 +246,57 @@ def test_anything_unforeseen_is_one_line_unless_debug(monkeypatch, capsys):
     )
     with pytest.raises(KeyError):
         cli_main.main(["--debug", "generate", "--out", "x"])
+
+
+def test_a_name_that_is_not_utf8_prints_on_a_strict_terminal(tmp_path):
+    for folder in ("in", "o"):  # a photo named a\xff.png, and another one where its output goes
+        (tmp_path / folder).mkdir()
+        name = os.fsdecode(os.fsencode(tmp_path / folder) + b"/a\xff.png")
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(name, format="PNG")
+    _fake_model(tmp_path / "m.keras")
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "colorize_lib",
+            "colorize",
+            "in",
+            "--model",
+            "m.keras",
+            "--out",
+            "o",
+        ],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8:strict"),
+        capture_output=True,
+        timeout=120,
+    )
+    out = r.stdout.decode("utf-8")
+    assert r.returncode == 2 and "a\\udcff.png is already there" in out, out + r.stderr.decode()
+
+
+def test_generate_into_a_file_is_one_line(tmp_path):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    r = _cli("generate", "--out", "taken", "--n", "1", "--size", "16", cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout.startswith("error: cannot write to taken"), r.stdout
+
+
+def test_a_stopped_epoch_is_saved_a_diverged_one_is_not(tmp_path):
+    import keras
+
+    from colorize_lib.training import fitting
+
+    class StopAfter2(keras.callbacks.Callback):  # e.g. EarlyStopping
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.stop_training = True
+
+    L = keras.Input((16, 16, 1))
+    model = keras.Model(L, keras.layers.Conv2D(2, 3, padding="same", activation="tanh")(L))
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 16, 16, 1)).astype("float32")
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((x, x.repeat(2, -1) * 0.5)).batch(4)
+    stages = [(4, lambda m: m.compile("adam", "mae"))]
+    fitting.fit(model, ds, None, stages, tmp_path, extra=[StopAfter2()], verbose=0)
+    assert json.loads((tmp_path / "state.json").read_text())["epoch"] == 2

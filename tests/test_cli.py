@@ -113,10 +113,13 @@ def test_only_tensorflow_s_start_up_notes_are_held_back():
         "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
         "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow "
         "with the appropriate compiler flags.",
+        "2026-01-30 22:44:42.456316: I tensorflow/core/util/port.cc:153] oneDNN custom operations "
+        "are on.",
+        "E0000 00:00:17966 cuda_dnn.cc:8310] Unable to register cuDNN factory: Attempting to",
     ]
     kept = [
         "F0000 00:00:17966 cpu_feature_guard.cc:95] The TensorFlow library was compiled to use AVX",
-        "E0000 00:00:17966 cuda_dnn.cc:8310] Unable to register cuDNN factory",
+        "E0000 00:00:17966 gpu_device.cc:2344] Cannot dlopen some GPU libraries.",
         "ImportError: libcudart.so.12: cannot open shared object file",
     ]
     assert all(START_UP_NOTE.search(line) for line in notes)

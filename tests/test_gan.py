@@ -604,3 +604,30 @@ def test_an_epoch_s_steps_are_on_disk_before_its_state(tmp_path, monkeypatch):
     )
     order = [n for n in written if n in (callbacks.STATE_FILE, callbacks.STEPS_FILE)]
     assert order == [callbacks.STEPS_FILE, callbacks.STATE_FILE] * 2, order
+
+
+def test_a_damaged_steps_file_names_the_fix_and_the_fix_works(tmp_path):
+    g, d, data = tiny_generator(), small_discriminator(), tiny_data()
+    fitting.train_gan(g, data, None, 1, tmp_path, discriminator=d, verbose=0)
+    (tmp_path / callbacks.STEPS_FILE).write_text('{"epoch": [0, 0')  # a kill while writing
+    with pytest.raises(fitting.RunDamaged, match="--no-resume"):
+        fitting.train_gan(
+            tiny_generator(),
+            data,
+            None,
+            2,
+            tmp_path,
+            discriminator=small_discriminator(),
+            verbose=0,
+        )
+    history = fitting.train_gan(
+        tiny_generator(),
+        data,
+        None,
+        1,
+        tmp_path,
+        discriminator=small_discriminator(),
+        resume=False,
+        verbose=0,
+    )
+    assert len(history.steps["d_loss"]) == 4  # started afresh: one epoch of 4 steps

@@ -34,6 +34,13 @@ def run_generate(args) -> int:
             f"{args.n} --size {args.size} --start {args.start} --seed {args.seed})"
         )
         return 2
+    from colorize_lib.cli import jobs
+
+    try:
+        jobs.check_writable(Path(args.out))
+    except jobs.OutputRefused as err:
+        print(f"error: {err}")
+        return 2
     width = len(str(args.start + args.n - 1))
     targets = {
         i: Path(args.out) / f"landscape_s{args.seed}_{i:0{width}d}.png"
@@ -97,7 +104,8 @@ def run_colorize(args) -> int:
         if plan.existing_foreign:
             raise jobs.OutputRefused(
                 f"{plan.existing_foreign[0]} is already there and was not written by colorize "
-                f"({len(plan.existing_foreign)} such file(s)): it is never replaced, even with "
+                f"(or by a version before its outputs carried a mark, or it is a link; "
+                f"{len(plan.existing_foreign)} such file(s)): it is never replaced, even with "
                 "--overwrite. Choose another --out, or move those files away."
             )
         if plan.existing and not args.overwrite:

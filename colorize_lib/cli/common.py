@@ -9,11 +9,16 @@ import tempfile
 
 # Notes TensorFlow writes to stderr while it loads, before it reads TF_CPP_MIN_LOG_LEVEL
 # (tensorflow issue 100442): information (I) and warnings (W) for its developers, not for a user
-# of this tool. Errors (E) and fatal lines (F) always pass.
+# of this tool, in absl's form (``I0000 00:00:...``) or the older timestamped one
+# (``2026-01-30 22:44:42.456316: I tensorflow/...``). Other errors (E) and fatal lines (F)
+# always pass; the one E line held back is the known "Unable to register cuDNN/cuFFT/cuBLAS
+# factory" of GPU builds (tensorflow issue 62075), which says nothing is wrong.
+_LEVEL = r"(?:{L}\d{{4}} |\d{{4}}-\d\d-\d\d [\d:.]+: {L} )"
 START_UP_NOTE = re.compile(
-    r"^[IW]\d{4} .*(oneDNN custom operations are on|This TensorFlow binary is optimized"
-    r"|cpu_feature_guard|Unable to register cu(DNN|FFT|BLAS) factory"
-    r"|computation placer already registered|TF-TRT Warning)"
+    "^" + _LEVEL.format(L="[IW]") + r".*(oneDNN custom operations are on"
+    r"|This TensorFlow binary is optimized|cpu_feature_guard|computation placer already "
+    r"registered|TF-TRT Warning)"
+    "|^" + _LEVEL.format(L="[IWE]") + r".*Unable to register cu(DNN|FFT|BLAS) factory"
     r"|^WARNING: All log messages before absl::InitializeLog\(\) is called"
     r"|^To enable the following instructions: .*rebuild TensorFlow"  # cpu_feature_guard's 2nd line
 )

@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns its exit code (``colorize`` and ``python -m colorize_lib``)."""
     profiles.quiet_tensorflow_logs()  # before TensorFlow loads, if it does
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints as \xff
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.command is None:

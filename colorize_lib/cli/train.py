@@ -9,6 +9,7 @@ happens only when training finished.
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -178,9 +179,10 @@ def _prepare(args, src, size: int):
 
 
 def loss_only_grew(losses) -> bool:
-    """Whether a run's epoch losses rose at every epoch (two epochs at least): it did not learn."""
+    """Whether a run's epoch losses rose at every epoch, three epochs at least (one rise of two
+    epochs can be noise, or the encoder unfrozen): the run did not learn."""
     losses = [float(x) for x in losses]
-    return len(losses) >= 2 and all(b > a for a, b in zip(losses, losses[1:], strict=False))
+    return len(losses) >= 3 and all(b > a for a, b in zip(losses, losses[1:], strict=False))
 
 
 def _train_and_save(train, model, out: Path, run_dir: Path) -> int:
@@ -228,7 +230,7 @@ def run_train(args) -> int:
         shapes.check_size(args.size)
         shapes.encoder_spec(args.encoder)
         _check_common(args)
-        if not args.learning_rate > 0 or args.freeze_epochs < 0:
+        if not 0 < args.learning_rate < math.inf or args.freeze_epochs < 0:
             raise ValueError(
                 f"--learning-rate must be > 0 and --freeze-epochs >= 0 (got "
                 f"{args.learning_rate:g} and {args.freeze_epochs})"
@@ -289,11 +291,15 @@ def run_train_gan(args) -> int:
         if args.size is not None:
             shapes.check_size(args.size)
         _check_common(args)
-        if args.l1_weight < 0 or not 0 <= args.label_smoothing < 1 or args.d_warmup_epochs < 0:
+        if (
+            not 0 <= args.l1_weight < math.inf
+            or not 0 <= args.label_smoothing < 1
+            or args.d_warmup_epochs < 0
+        ):
             raise ValueError(
                 "--l1-weight and --d-warmup-epochs must be >= 0, --label-smoothing in [0, 1)"
             )
-        if not args.lr > 0 or (args.d_lr is not None and not args.d_lr > 0):
+        if not 0 < args.lr < math.inf or (args.d_lr is not None and not 0 < args.d_lr < math.inf):
             raise ValueError(f"--lr and --d-lr must be > 0 (got {args.lr:g} and {args.d_lr})")
         if args.d_downsamples is not None:
             shapes.check_patch_depth(args.size, args.d_downsamples)

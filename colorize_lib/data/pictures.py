@@ -251,14 +251,12 @@ def write_png(path: str | os.PathLike, img: Any, mark: str | None = None) -> Pat
 
 def png_mark(path: str | os.PathLike) -> str | None:
     """The ``Software`` text of a PNG file that ``write_png`` marked; ``None`` for any other
-    file (another PNG, another format, unreadable). Reads the header only."""
+    file (another PNG, another format, unreadable). Reads the chunks before the pixels only
+    (``write_png`` puts its mark there)."""
     from PIL import Image
 
     try:
         with Image.open(path) as im:
-            if im.format != "PNG":
-                return None
-            im.load()  # text chunks after the pixels are read too
-            return im.text.get("Software")
+            return im.info.get("Software") if im.format == "PNG" else None
     except Exception:  # not a picture, truncated, unreadable: not ours
         return None

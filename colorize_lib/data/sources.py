@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -82,6 +83,18 @@ def shown(name: str) -> str:
     """A file name as it can be printed: bytes that are not UTF-8 (kept by Python as
     surrogates) are shown as ``\\xff``."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~])/[^\s,;:'\"()/]+/[^\s,;:'\"()]+")
+
+
+def public_path(text: str) -> str:
+    """``text`` with every absolute path cut to its last two parts: ``/root/.cache/colorize-book/
+    cpu/unet-ab12/model.keras`` -> ``.../unet-ab12/model.keras``. What a page shows names the
+    file, not how the folders of the machine that measured or trained are laid out."""
+    return _ABSOLUTE_PATH.sub(
+        lambda m: ".../" + "/".join(m.group(0).rstrip("/").split("/")[-2:]), text
+    )
 
 
 @dataclass

@@ -24,10 +24,17 @@ def _duration(seconds: float) -> str:
 def time_text(chapter: str, times: dict | None = None) -> str:
     """One line: how long ``chapter`` (e.g. ``"03_unet"``) took in the measured book builds."""
     if times is None:
-        times = json.loads(TIMES.read_text()) if TIMES.exists() else {}
+        try:
+            times = json.loads(TIMES.read_text()) if TIMES.exists() else {}
+        except (OSError, ValueError):  # a damaged file: nothing measured, never a failed chapter
+            times = {}
     parts = []
     for profile, where in (("cpu", "on a 2-core laptop"), ("gpu", "on a Colab GPU")):
-        run = times.get(profile, {}).get("chapters", {}).get(chapter)
+        try:
+            run = times.get(profile, {}).get("chapters", {}).get(chapter)
+            float(run["seconds"]) if run is not None else None
+        except (AttributeError, KeyError, TypeError, ValueError):
+            run = None
         if run is None:
             parts.append(f"{where} (`{profile}` profile): not measured yet")
             continue

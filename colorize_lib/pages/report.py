@@ -14,7 +14,6 @@ Plots return the ``matplotlib`` figure and change no global settings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import numpy as np
 from colorize_lib import color, infer
 
 # ----------------------------------------------------------------------------------------------
-from colorize_lib.data import pictures
+from colorize_lib.data import pictures, sources
 
 # What goes wrong
 # ----------------------------------------------------------------------------------------------
@@ -279,7 +278,7 @@ def benchmark_html(records: dict[str, dict]) -> str:
         parts.append(
             f"<p>Measured {escape(str(record.get('measured', '?')))} on: "
             f"<strong>{escape(machine or 'an unknown machine')}</strong>.<br>"
-            f"Command: <code>{escape(public_path(str(record.get('command', '?'))))}</code></p>"
+            f"Command: <code>{escape(sources.public_path(str(record.get('command', '?'))))}</code></p>"
         )
         parts.append(_figures_html(record.get("figures", {})))
     return "\n".join(parts)
@@ -315,20 +314,9 @@ def _figures_html(figures: dict) -> str:
     return "\n".join(parts)
 
 
-_PATH = re.compile(r"(?<![\w.:/])(?:~|\.\.)?/[^\s,;:'\"()]+")
-
-
-def public_path(text: str) -> str:
-    """``text`` with every absolute path (and every path that leaves the repository, ``../``) cut
-    to its last two parts: ``/root/.cache/colorize-book/cpu/unet-ab12/model.keras`` ->
-    ``.../unet-ab12/model.keras``. The page says which file, not how the measuring machine's
-    folders are laid out."""
-    return _PATH.sub(lambda m: ".../" + "/".join(m.group(0).rstrip("/").split("/")[-2:]), text)
-
-
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_cell(v)}" for k, v in value.items())
-    return public_path(str(value))
+    return sources.public_path(str(value))

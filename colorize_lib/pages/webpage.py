@@ -156,7 +156,7 @@ def page_html(
         static=static,
         runtime=RUNTIME_FILES[0],
         script=PAGE_SCRIPT,
-        config=json.dumps(config),
+        config=json.dumps(config).replace("<", "\\u003c"),  # no "</script>" inside a script
         before=options("gray"),
         after=options(views[-2]),
         cards=card_html,

@@ -63,8 +63,8 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self.info = dict(info or {})
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if _non_finite(logs) or self.model.stop_training:
-            return  # a diverged epoch is never saved (the guard says why)
+        if _non_finite(logs) or getattr(self.model, "diverged", False):
+            return  # a diverged epoch is never saved (the guard says why); a stopped one is
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
         name = f"epoch-{epoch + 1:03d}.keras"
@@ -101,6 +101,7 @@ class DivergenceGuard(keras.callbacks.Callback):
         self.good_weights = self.model.get_weights()
         self.good_epoch = None  # the first epoch of this fit: 0, or where a resumed run starts
         self.message = None
+        self.model.diverged = False
         self._first_loss = None  # measured again on this fit's first batch
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
@@ -141,6 +142,7 @@ class DivergenceGuard(keras.callbacks.Callback):
 
     def _trip(self, what: str) -> None:
         self.model.stop_training = True
+        self.model.diverged = True  # the checkpoint and the steps skip this epoch
         if self.good_weights is not None:
             self.model.set_weights(self.good_weights)
         kept = (
@@ -282,8 +284,8 @@ class StepLosses(keras.callbacks.Callback):
         self.keys = tuple(keys)
         self.path = None if run_dir is None else Path(run_dir) / STEPS_FILE
         self.steps: dict[str, list[float]] = {k: [] for k in ("epoch", *self.keys)}
-        if self.path is not None and self.path.exists():
-            old = json.loads(self.path.read_text())
+        if self.path is not None and self.path.exists() and keep_before_epoch > 0:
+            old = json.loads(self.path.read_text())  # a damaged file: ValueError (fitting says)
             keep = [i for i, e in enumerate(old.get("epoch", [])) if e < keep_before_epoch]
             self.steps = {k: [old.get(k, [])[i] for i in keep] for k in self.steps}
         self._epoch = 0
@@ -301,5 +303,5 @@ class StepLosses(keras.callbacks.Callback):
             self._prev[key] = mean
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
-        if self.path is not None and not self.model.stop_training:
+        if self.path is not None and not getattr(self.model, "diverged", False):
             files.write_json(self.path, self.steps)

@@ -343,7 +343,10 @@ def train_gan(
     }
     done = (read_state(run_dir) or {}).get("epoch", 0) if kwargs.get("resume", True) else 0
     monitor = monitor or cb.DiscriminatorMonitor()
-    steps = cb.StepLosses(GAN_STEP_KEYS, run_dir, keep_before_epoch=done)
+    try:
+        steps = cb.StepLosses(GAN_STEP_KEYS, run_dir, keep_before_epoch=done)
+    except (OSError, ValueError, TypeError, AttributeError) as err:
+        raise _damaged(Path(run_dir) / cb.STEPS_FILE, err, Path(run_dir)) from None
     extra = [monitor, steps, *kwargs.pop("extra", ())]
     if samples is not None:
         extra.append(cb.SampleStrip(*samples, out_dir=run_dir))

@@ -30,7 +30,7 @@ import keras
 
 from colorize_lib import data, models, profiles, shapes
 from colorize_lib import gan as gan_module
-from colorize_lib.data import files
+from colorize_lib.data import files, sources
 from colorize_lib.training import fitting
 from colorize_lib.training.runtime import Run
 
@@ -79,7 +79,11 @@ def model_card(run: Run, split: data.Split, epochs: int, pretrained: bool, secon
     """What a trained model learned from, for a reader: where its pictures came from, how many
     and how large, how long it trained and from which encoder weights."""
     return {
-        "learned_from": split.source_description.splitlines()[0],
+        "learned_from": "; ".join(  # every source (gpu: three Kaggle sets), not the bundled photos
+            sources.public_path(line.lstrip("- "))
+            for line in split.source_description.splitlines()
+            if not line.startswith("real photos bundled")
+        ),
         "pictures": len(split.train),
         "size": int(split.train.shape[1]),
         "epochs": epochs,

@@ -387,8 +387,12 @@
     const sample = $(".cyp-sample");
     if (sample && config.sample) {
       sample.addEventListener("click", async () => {
-        const blob = await (await fetch(config.sample.url)).blob();
-        attempt(new File([blob], config.sample.name, { type: blob.type || "image/png" }));
+        try {
+          const blob = await (await fetch(config.sample.url)).blob();
+          attempt(new File([blob], config.sample.name, { type: blob.type || "image/png" }));
+        } catch (err) {
+          say(`Could not read the picture of the models' world: ${err.message || err}.`, true);
+        }
       });
     }
     $(".cyp-range").addEventListener("input", (e) => {
