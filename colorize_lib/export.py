@@ -35,6 +35,7 @@ import numpy as np
 
 from colorize_lib import color
 from colorize_lib.data import files
+from colorize_lib.training import cards
 
 NEEDS = ("tf2onnx", "onnx")  # the `export` extra of pyproject.toml (with onnxconverter-common)
 INSTALL_HINT = "pip install 'colorize-lib[export]' (tf2onnx, onnx, onnxconverter-common)"
@@ -197,6 +198,7 @@ def export(
         "keras_file": model_path.name,
         "keras_sha256": files.sha256(model_path),
         "keras_bytes": os.path.getsize(model_path),
+        "card": cards.read(model_path),  # what it learned from ({} when none was recorded)
     }
     files.write_json(json_path, info)
     return Exported(onnx_path, json_path, info)

@@ -1,5 +1,6 @@
 """The command line: train on a folder of PNGs, colorize a folder with a corrupt file in it."""
 
+import json
 import os
 import subprocess
 import sys
@@ -160,6 +161,12 @@ def test_train_then_colorize_a_folder_with_a_corrupt_file(tmp_path):
     assert not [note for note in TF_NOTES if note in r.stdout + r.stderr], r.stderr[-3000:]
     assert (tmp_path / "unet.keras").is_file()
     assert (tmp_path / "unet.run" / "state.json").is_file()
+    card = json.loads((tmp_path / "unet.card.json").read_text())  # what it learned, beside it
+    assert card["learned_from"] == "pictures in the folder photos" and card["pictures"] == 18
+    assert card["size"] == 32 and card["epochs"] == 1 and card["imagenet_weights"] is False
+    assert card["held_out_pictures"] == 2 and card["gray_colourfulness_gap"] > 0
+    shown = _run("colorize", "--model", "unet.keras", "--card", cwd=tmp_path)
+    assert shown.returncode == 0 and "learned from: pictures in the folder photos" in shown.stdout
 
     big = tmp_path / "album"
     big.mkdir()

@@ -49,13 +49,17 @@ def _onnx_vs_keras(model_file: Path, onnx_file: Path) -> float:
 
 
 def test_the_command_writes_onnx_and_json_that_match_keras(model_file, tmp_path, capsys):
+    from colorize_lib.training import cards
+
+    card = {"learned_from": "pictures in the folder photos", "pictures": 18, "size": SIZE}
+    cards.write(model_file, card)  # the model's card travels into the page's JSON
     assert cli.main(["export", "--model", str(model_file), "--out", str(tmp_path / "web")]) == 0
     assert "wrote small.onnx:" in capsys.readouterr().out
     onnx_file, json_file = tmp_path / "web" / "small.onnx", tmp_path / "web" / "small.json"
     info = json.loads(json_file.read_text())
     assert info["working_size"] == SIZE and info["input"] == "L_norm" and not info["float16"]
     assert info["L_scale"] == 50 and info["ab_scale"] == 110
-    assert info["keras_sha256"] == files.sha256(model_file)
+    assert info["keras_sha256"] == files.sha256(model_file) and info["card"] == card
     assert info["bytes"] == onnx_file.stat().st_size
     assert info["max_abs_diff"] < 1e-5  # measured by the export itself
     assert _onnx_vs_keras(model_file, onnx_file) < 1e-5  # and again, independently

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from colorize_lib.pages import opening, webpage
+from colorize_lib.training import cards
 
 TIMES = {
     "cpu": {
@@ -47,11 +48,11 @@ CARD = {
 
 
 def test_a_model_card_says_what_the_model_learned_from():
-    lines = webpage.card_lines(CARD)
+    lines = cards.lines(CARD)
     assert lines[0].startswith("learned from: procedural landscapes")
     assert lines[1] == "1,200 pictures of 64x64, 10 epochs, 2.5 minutes of training"
     assert lines[2] == "encoder: MobileNetV2-0.35, started from random weights"
-    assert webpage.card_lines({}) == ["what it learned from was not recorded"]
+    assert cards.lines({}) == ["what it learned from was not recorded"]
     assert "only seen the procedural landscapes" in webpage.expectation({"U-Net": CARD})
     photos = {**CARD, "learned_from": "pictures in the folder photos"}
     assert "learned from photos" in webpage.expectation({"U-Net": photos})
@@ -83,3 +84,15 @@ def test_the_page_shows_the_cards_and_offers_a_picture_of_the_models_world(tmp_p
         "cyp-card" not in plain.split("</style>")[1]
         and "cyp-sample" not in plain.split("</style>")[1]
     )
+
+
+def test_a_card_travels_with_a_command_line_model_and_a_damaged_one_is_no_card(tmp_path):
+    model = tmp_path / "unet.keras"
+    cards.write(model, CARD)
+    assert cards.read(model) == CARD and (tmp_path / "unet.card.json").is_file()
+    (tmp_path / "unet.card.json").write_text('{"learned_fr')
+    assert cards.read(model) == {} and cards.lines({})[0].startswith("what it learned")
+    folder = tmp_path / "unet-abc"  # a chapter's model: card.json in its cache folder
+    folder.mkdir()
+    (folder / "card.json").write_text('{"pictures": 3}')
+    assert cards.read(folder / "model.keras") == {"pictures": 3}

@@ -72,7 +72,7 @@ def add_colorize(p: argparse.ArgumentParser) -> None:
         "earlier results of colorize in --out are replaced only with --overwrite, and files it did not write never are. Unreadable inputs are "
         "reported at the end; the others are still done."
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="picture files or folders")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="picture files or folders")
     p.add_argument("--model", default="unet.keras", help="the trained model (from 'train')")
     p.add_argument("--out", default="colorized", help="folder for the colorized PNGs")
     p.add_argument(
@@ -80,6 +80,11 @@ def add_colorize(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         help="working size of the network; default: the size it was trained at",
+    )
+    p.add_argument(
+        "--card",
+        action="store_true",
+        help="print what the model learned from (its card) first; alone, only that",
     )
     p.add_argument(
         "--overwrite",
@@ -99,7 +104,21 @@ def run_colorize(args) -> int:
             from colorize_lib import shapes
 
             shapes.check_size(args.size)
-        infer.check_model_file(args.model)  # a missing or damaged model: said before TensorFlow
+        infer.check_model_file(args.model)
+        if args.card:
+            from colorize_lib.training import cards
+
+            print(
+                f"{args.model}:",
+                *(f"  {line}" for line in cards.lines(cards.read(args.model))),
+                sep="\n",
+            )
+            if not args.inputs:
+                return 0
+        if not args.inputs:
+            raise ValueError(
+                "give the pictures or folders to colorize (or --card alone)"
+            )  # a missing or damaged model: said before TensorFlow
         plan = jobs.plan(args.inputs, args.out)
         if plan.existing_foreign:
             raise jobs.OutputRefused(

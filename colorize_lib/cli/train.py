@@ -175,7 +175,7 @@ def _prepare(args, src, size: int):
     run = runtime.setup(seed=args.seed)
     print(f"running on {run.devices}, precision {run.precision}")
     train_ds, val_ds = data.make_datasets(split, args.batch_size, args.seed, run.replicas)
-    return run, train_ds, val_ds, fitting.samples_from(val_ds), split.key
+    return run, train_ds, val_ds, fitting.samples_from(val_ds), split
 
 
 def loss_only_grew(losses) -> bool:
@@ -185,9 +185,10 @@ def loss_only_grew(losses) -> bool:
     return len(losses) >= 3 and all(b > a for a, b in zip(losses, losses[1:], strict=False))
 
 
-def _train_and_save(train, model, out: Path, run_dir: Path) -> int:
+def _train_and_save(train, model, out: Path, run_dir: Path, card=None) -> int:
     """Run ``train()``; save ``model`` to ``out`` only when it finished and learned something
-    (``train`` returns the epoch losses to check, or ``None``)."""
+    (``train`` returns the epoch losses to check, or ``None``); then its card beside it
+    (``card(seconds)`` gives it, held-out scores included)."""
     from colorize_lib.data import files
     from colorize_lib.training import fitting
 
@@ -215,9 +216,25 @@ def _train_and_save(train, model, out: Path, run_dir: Path) -> int:
             f"or start afresh with --no-resume (its checkpoints are in {run_dir})."
         )
         return 1
+    seconds = time.time() - start
     files.save_model(model, out)
-    print(f"saved {out} after {time.time() - start:.0f} s (checkpoints and samples in {run_dir})")
+    print(f"saved {out} after {seconds:.0f} s (checkpoints and samples in {run_dir})")
+    if card is not None:
+        from colorize_lib.training import cards
+
+        written = cards.write(out, card(seconds))
+        print(f"its card, {written.name}: {cards.lines(cards.read(out))[-1]}")
     return 0
+
+
+def _card(split, model, args, encoder: str, pretrained: bool, seconds: float, **more) -> dict:
+    """The command line's model card: what it learned from, its run, its held-out scores."""
+    from colorize_lib.training import cards
+
+    return cards.make(
+        split, args.epochs, encoder, pretrained, seconds, seed=args.seed,
+        **more, **cards.scores(model, split.val),
+    )  # fmt: skip
 
 
 def run_train(args) -> int:
@@ -238,7 +255,7 @@ def run_train(args) -> int:
         jobs.check_writable(out.parent)  # before minutes of training, not after
         src = _open_data(args)
         load_tensorflow()
-        run, train_ds, val_ds, samples, data_key = _prepare(args, src, args.size)
+        run, train_ds, val_ds, samples, split = _prepare(args, src, args.size)
     except (ValueError, FileNotFoundError, sources.SourceError) as err:
         print(f"error: {err}")
         return 2
@@ -252,7 +269,7 @@ def run_train(args) -> int:
         print(f"note: {model.weights_note}")
     run_dir = out.with_name(out.stem + ".run")
     recipe = {
-        "data": data_key,
+        "data": split.key,
         "batch_size": args.batch_size,
         "seed": args.seed,
         "weights": args.weights,
@@ -275,6 +292,7 @@ def run_train(args) -> int:
         model,
         out,
         run_dir,
+        card=lambda seconds: _card(split, model, args, args.encoder, model.pretrained, seconds),
     )
 
 
@@ -318,7 +336,7 @@ def run_train_gan(args) -> int:
             )
         n_down = args.d_downsamples or shapes.patch_downsamples(size)
         shapes.check_patch_depth(size, n_down)  # a depth too large for the size: say so now
-        run, train_ds, val_ds, samples, data_key = _prepare(args, src, size)
+        run, train_ds, val_ds, samples, split = _prepare(args, src, size)
     except (ValueError, FileNotFoundError, sources.SourceError) as err:
         print(f"error: {err}")
         return 2
@@ -330,7 +348,7 @@ def run_train_gan(args) -> int:
     run_dir = out.with_name(out.stem + ".run")
     recipe = {
         "init": files.sha256(Path(args.init))[:16],
-        "data": data_key,
+        "data": split.key,
         "batch_size": args.batch_size,
         "seed": args.seed,
     }
@@ -358,4 +376,15 @@ def run_train_gan(args) -> int:
         last = {k: round(v[-1], 4) for k, v in history.history.items() if v}
         print(f"last epoch: {last}")
 
-    return _train_and_save(train, generator, out, run_dir)
+    from colorize_lib.training import cards
+
+    start = cards.read(args.init)  # the U-Net's card, when it has one
+
+    def card(seconds: float) -> dict:
+        return _card(
+            split, generator, args, start.get("encoder", "?"),
+            bool(start.get("imagenet_weights")), seconds,
+            fine_tunes=f"{Path(args.init).name}, as a GAN's generator",
+        )  # fmt: skip
+
+    return _train_and_save(train, generator, out, run_dir, card=card)

@@ -3,7 +3,7 @@
 ``page_html({"U-Net": exported, "GAN": exported})`` gives the markup of the page's colorizer: a
 file input and drop zone, a status line, the four views (gray, each model, original), the same
 before/after wipe as ``viz.wipe`` (two stacked pictures, the top one clipped by a range input),
-and download links; beside the models, their cards (``card_lines``: what each learned from) and
+and download links; beside the models, their cards (``training.cards.lines``: what each learned from) and
 what to expect on a photo from elsewhere (``expectation``), and a button that colorizes a
 picture from the models' own world (``sample``), kept next to the reader's photo. It loads the vendored onnxruntime-web (``RUNTIME_FILES``) and the page's
 script (``PAGE_SCRIPT``, ``book/_static/colorize_photo/colorize_photo.js``, which repeats
@@ -14,6 +14,7 @@ that ``export.export`` wrote from ``_static/models/``. Nothing is loaded from an
 from __future__ import annotations
 
 from colorize_lib.export import Exported
+from colorize_lib.training import cards as model_cards
 
 # The runtime's files and the page's script, as the book serves them (_config.yml lists them).
 RUNTIME_FILES = ("ort.wasm.min.js", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
@@ -57,22 +58,6 @@ _PAGE = """
 <script>ColorizePhoto.mount("{uid}", {config});</script>
 </div>
 """
-
-
-def card_lines(card: dict) -> list[str]:
-    """A model card (``zoo.model_card``) as a few lines for a reader."""
-    if not card:
-        return ["what it learned from was not recorded"]
-    weights = "ImageNet's weights" if card.get("imagenet_weights") else "random weights"
-    lines = [
-        f"learned from: {card['learned_from']}",
-        f"{card['pictures']:,} pictures of {card['size']}x{card['size']}, {card['epochs']} "
-        f"epochs, {card['training_minutes']:g} minutes of training",
-        f"encoder: {card['encoder']}, started from {weights}",
-    ]
-    if card.get("fine_tunes"):
-        lines.append(f"fine-tunes {card['fine_tunes']}")
-    return lines
 
 
 def expectation(cards: dict[str, dict]) -> str:
@@ -131,7 +116,9 @@ def page_html(
     if cards is not None:
         boxes = "".join(
             f'<div class="cyp-card"><b>{html.escape(label)}</b><ul>'
-            + "".join(f"<li>{html.escape(line)}</li>" for line in card_lines(cards.get(label, {})))
+            + "".join(
+                f"<li>{html.escape(line)}</li>" for line in model_cards.lines(cards.get(label, {}))
+            )
             + "</ul></div>"
             for label in exported
         )

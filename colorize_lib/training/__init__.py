@@ -8,6 +8,7 @@
 ``callbacks``   checkpoint, divergence guard, one line per epoch, sample strip, discriminator
                 monitor, per-step losses
 ``zoo``         the chapters' trained models, cached by a hash of recipe, data and code
+``cards``       what a trained model learned from and how it scores, kept beside it
 ==============  ==============================================================================
 
 Import the module you need: ``from colorize_lib.training import runtime, zoo``.

@@ -30,8 +30,8 @@ import keras
 
 from colorize_lib import data, models, profiles, shapes
 from colorize_lib import gan as gan_module
-from colorize_lib.data import files, sources
-from colorize_lib.training import fitting
+from colorize_lib.data import files
+from colorize_lib.training import cards, fitting
 from colorize_lib.training.runtime import Run
 
 CODE = (  # the modules whose code decides a trained model (their syntax trees)
@@ -72,27 +72,15 @@ class Trained:
         return json.loads(path.read_text()) if path and path.exists() else {}
 
 
-CARD = "card.json"
+CARD = cards.NAME
 
 
 def model_card(run: Run, split: data.Split, epochs: int, pretrained: bool, seconds: float) -> dict:
-    """What a trained model learned from, for a reader: where its pictures came from, how many
-    and how large, how long it trained and from which encoder weights."""
-    return {
-        "learned_from": "; ".join(  # every source (gpu: three Kaggle sets), not the bundled photos
-            sources.public_path(line.lstrip("- "))
-            for line in split.source_description.splitlines()
-            if not line.startswith("real photos bundled")
-        ),
-        "pictures": len(split.train),
-        "size": int(split.train.shape[1]),
-        "epochs": epochs,
-        "encoder": run.profile.encoder,
-        "imagenet_weights": bool(pretrained),
-        "training_minutes": round(seconds / 60, 1),
-        "profile": run.profile.name,
-        "seed": run.seed,
-    }
+    """The card of a chapter's model (``cards.make`` with the profile and the seed)."""
+    return cards.make(
+        split, epochs, run.profile.encoder, pretrained, seconds, profile=run.profile.name,
+        seed=run.seed,
+    )  # fmt: skip
 
 
 def source_hash(sources) -> str:
