@@ -68,10 +68,11 @@ def main() -> int:
     figures = {"total_seconds": round(total, 1), "chapters": chapters}
     write_result(f"book_{args.profile}", figures, " ".join(["python", *sys.argv]))
     times = json.loads(TIMES.read_text()) if TIMES.exists() else {}
+    machine = machine_info()
     times[args.profile] = {
         **figures,
         "measured": time.strftime("%Y-%m-%d"),
-        "machine": f"{machine_info()['cores']} cores, {machine_info()['processor']}",
+        "machine": f"{machine['cores']} cores, {machine['processor']}",
     }
     from colorize_lib.data import files
 

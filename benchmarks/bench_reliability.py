@@ -292,7 +292,9 @@ def audit_cases(work: Path, code: Path) -> list[dict]:
     case("a file name that is not UTF-8", ["train", *TRAIN, "--data", "odd", "--epochs", "1",
          "--out", "odd.keras"], lambda r: r.returncode == 0)  # fmt: skip
     # 5. a truncated decoding-cache entry, then the same training again
-    cache = Path(env.get("COLORIZE_CACHE") or Path.home() / ".cache" / "colorize-book") / "arrays"
+    from colorize_lib import profiles
+
+    cache = profiles.cache_dir() / "arrays"  # COLORIZE_CACHE, set by ``audit``
     for meta in cache.glob("*.json"):
         meta.write_text(meta.read_text()[:30])
     case("a truncated decoding-cache entry", ["train", *TRAIN, "--data", "odd", "--epochs", "1",

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorize_lib import data, infer
+from colorize_lib import data
 from colorize_lib.cli import jobs
-from colorize_lib.data import archives, pictures, sources
+from colorize_lib.data import archives, sources
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,19 +63,6 @@ def test_overwrite_never_replaces_another_photo_at_an_output_s_place(tmp_path):
         assert r.returncode == 2, r.stdout + r.stderr
         assert r.stdout.startswith("error: e/photo.png is already there and was not written by")
         assert other.read_bytes() == before and "Traceback" not in r.stderr
-
-
-def test_only_marked_outputs_count_as_earlier_results(tmp_path):
-    _photo(tmp_path / "in" / "a.png"), _photo(tmp_path / "in" / "b.png")
-    ours = pictures.write_png(
-        tmp_path / "out" / "a.png", np.zeros((4, 4, 3)), mark=infer.OUTPUT_MARK
-    )
-    theirs = _photo(tmp_path / "out" / "b.png")
-    plan = jobs.plan([tmp_path / "in"], tmp_path / "out")
-    assert plan.existing == [ours] and plan.existing_foreign == [theirs]
-    assert pictures.png_mark(ours) == infer.OUTPUT_MARK and pictures.png_mark(theirs) is None
-    (tmp_path / "notes.txt").write_text("not a picture")
-    assert pictures.png_mark(tmp_path / "notes.txt") is None
 
 
 def test_generate_replaces_its_own_pictures_only(tmp_path):

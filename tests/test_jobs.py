@@ -65,6 +65,9 @@ def test_existing_outputs_are_listed_as_ours_or_someone_else_s(tmp_path):
     other = _png(tmp_path / "out" / "b.png")  # not written by colorize
     plan = jobs.plan([tmp_path / "in"], tmp_path / "out")
     assert plan.existing == [mine] and plan.existing_foreign == [other]
+    assert pictures.png_mark(mine) == infer.OUTPUT_MARK and pictures.png_mark(other) is None
+    (tmp_path / "notes.txt").write_text("not a picture")
+    assert pictures.png_mark(tmp_path / "notes.txt") is None
 
 
 def test_missing_inputs_and_unwritable_outputs_are_one_clear_error(tmp_path, monkeypatch):

@@ -27,13 +27,12 @@ def test_the_time_line_reads_the_measured_times():
     assert "about 1 minute on a Colab GPU with its training" in opening.time_text("03_unet", gpu)
 
 
-def test_the_shipped_times_name_every_chapter_they_measured():
+def test_the_shipped_times_are_what_the_chapters_can_read():
     import json
 
-    if opening.TIMES.exists():  # written by benchmarks/bench_book.py
-        times = json.loads(opening.TIMES.read_text())
-        for profile in times.values():
-            assert all(run["seconds"] > 0 for run in profile["chapters"].values())
+    times = json.loads(opening.TIMES.read_text())  # written by benchmarks/bench_book.py
+    for chapter in times["cpu"]["chapters"]:
+        assert "not measured" not in opening.time_text(chapter).split(";")[0], chapter
 
 
 CARD = {

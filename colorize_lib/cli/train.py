@@ -378,12 +378,12 @@ def run_train_gan(args) -> int:
 
     from colorize_lib.training import cards
 
-    start = cards.read(args.init)  # the U-Net's card, when it has one
+    init_card = cards.read(args.init)  # the U-Net's card, when it has one
 
     def card(seconds: float) -> dict:
         return _card(
-            split, generator, args, start.get("encoder", "?"),
-            bool(start.get("imagenet_weights")), seconds,
+            split, generator, args, init_card.get("encoder", "?"),
+            bool(init_card.get("imagenet_weights")), seconds,
             fine_tunes=f"{Path(args.init).name}, as a GAN's generator",
         )  # fmt: skip
 

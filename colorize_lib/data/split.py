@@ -87,19 +87,21 @@ def split_source(
     order = src.order(seed, n_val)  # lists the source (once): NoImagesFound, SourceUnavailable
     want = n_val + n_train
     parts, names, report = [], [], sources.SkipReport()
-    chunks = [order[:n_val], order[n_val:want]]  # decoded (and cached) apart
-    start = want
-    while chunks:
-        chunk = chunks.pop(0)
+
+    def decode(chunk) -> None:
+        images, chunk_names, chunk_report = src.decode(chunk, size, progress)
+        parts.append(images)
+        names.extend(chunk_names)
+        report.merge(chunk_report)
+
+    for chunk in (order[:n_val], order[n_val:want]):  # decoded (and cached) apart
         if chunk:
-            images, chunk_names, chunk_report = src.decode(chunk, size, progress)
-            parts.append(images)
-            names += chunk_names
-            report.merge(chunk_report)
-        missing = want - len(names)
-        if not chunks and missing > 0 and start < len(order):  # replace the unreadable ones
-            chunks.append(order[start : start + missing])
-            start += missing
+            decode(chunk)
+    start = want
+    while len(names) < want and start < len(order):  # replace the unreadable ones
+        chunk = order[start : start + want - len(names)]
+        decode(chunk)
+        start += len(chunk)
     images = np.concatenate(parts) if parts else np.zeros((0, size, size, 3), np.uint8)
     report.skipped += src.listing().skipped  # other files, folders that cannot be listed
     report.report()

@@ -30,16 +30,14 @@ def time_text(chapter: str, times: dict | None = None) -> str:
             times = {}
     parts = []
     for profile, where in (("cpu", "on a 2-core laptop"), ("gpu", "on a Colab GPU")):
-        try:
-            run = times.get(profile, {}).get("chapters", {}).get(chapter)
-            float(run["seconds"]) if run is not None else None
-        except (AttributeError, KeyError, TypeError, ValueError):
-            run = None
-        if run is None:
+        try:  # a profile, or a chapter, never measured (or a damaged entry): not measured yet
+            run = times[profile]["chapters"][chapter]
+            duration = _duration(float(run["seconds"]))
+        except (KeyError, TypeError, ValueError):
             parts.append(f"{where} (`{profile}` profile): not measured yet")
             continue
         trains = " with its training" if run.get("trains") else ""
-        parts.append(f"{_duration(run['seconds'])} {where}{trains} (`{profile}` profile)")
+        parts.append(f"{duration} {where}{trains} (`{profile}` profile)")
     return "**Time:** " + "; ".join(parts) + "."
 
 

@@ -84,6 +84,14 @@ def read_state(run_dir: str | Path) -> dict | None:
     return state
 
 
+def _restore(model: keras.Model, run_dir: Path, state: dict) -> None:
+    """The weights (and optimizer state) of the run's last checkpoint, or ``RunDamaged``."""
+    try:
+        model.load_weights(run_dir / state["checkpoint"])
+    except Exception as err:  # truncated, or not this model's
+        raise _damaged(run_dir / state["checkpoint"], err, run_dir) from None
+
+
 def _changes(old: dict, new: dict) -> list[str]:
     return [
         f"{k}: {old.get(k)!r} -> {new.get(k)!r}"
@@ -175,10 +183,7 @@ def fit(
                         model.optimizer.build(model.trainable_variables)
                     with warnings.catch_warnings():  # a new stage starts a fresh optimizer
                         warnings.filterwarnings("ignore", "Skipping variable loading for optim")
-                        try:
-                            model.load_weights(run_dir / state["checkpoint"])
-                        except Exception as err:  # truncated, or not this model's
-                            raise _damaged(run_dir / state["checkpoint"], err, run_dir) from None
+                        _restore(model, run_dir, state)
                     loaded = True
             steps = int(train_ds.cardinality()) * (end - max(start, done))
             eagerly = model.run_eagerly
@@ -198,10 +203,7 @@ def fit(
             done = end
         start = end
     if not loaded:  # nothing was left to train: bring back the finished weights
-        try:
-            model.load_weights(run_dir / state["checkpoint"])
-        except Exception as err:
-            raise _damaged(run_dir / state["checkpoint"], err, run_dir) from None
+        _restore(model, run_dir, state)
     history = keras.callbacks.History()
     history.set_model(model)
     history.history = checkpoint.history

@@ -67,12 +67,8 @@ class Trained:
 
     @property
     def card(self) -> dict:
-        """What the model learned from (``card.json`` beside it; see ``model_card``)."""
-        path = self.folder / CARD if self.folder else None
-        return json.loads(path.read_text()) if path and path.exists() else {}
-
-
-CARD = cards.NAME
+        """What the model learned from (``card.json`` in its folder; see ``training.cards``)."""
+        return cards.read(self.folder / "model.keras") if self.folder else {}
 
 
 def model_card(run: Run, split: data.Split, epochs: int, pretrained: bool, seconds: float) -> dict:
@@ -108,8 +104,17 @@ def _cached(kind: str, run: Run, recipe: dict, retrain: bool) -> tuple[Path, str
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     files.write_json(folder / "recipe.json", recipe)
-    done = all((folder / name).exists() for name in ("model.keras", "history.json", CARD))
+    done = all((folder / name).exists() for name in ("model.keras", "history.json", cards.NAME))
     return folder, key, done
+
+
+def _save(folder: Path, key: str, model: keras.Model, history: dict, card: dict) -> Trained:
+    """A model trained now, into its cache folder: history and card first, the model last (its
+    file marks the folder complete, ``_cached``)."""
+    files.write_json(folder / "history.json", history)
+    files.write_json(folder / cards.NAME, card)
+    files.save_model(model, folder / "model.keras")
+    return Trained(model, history, folder, key, False)
 
 
 def _load(folder: Path, key: str, what: str, model: keras.Model | None = None) -> Trained:
@@ -205,11 +210,8 @@ def unet(
         samples=fitting.samples_from(val_ds) if samples else None,
         recipe={"key": key},
     )
-    files.write_json(folder / "history.json", history.history)
     card = model_card(run, split, recipe["epochs"], pretrained, time.perf_counter() - started)
-    files.write_json(folder / CARD, card)
-    files.save_model(model, folder / "model.keras")
-    return Trained(model, history.history, folder, key, False)
+    return _save(folder, key, model, history.history, card)
 
 
 def gan_recipe(run: Run, split: data.Split, start: Trained) -> dict:
@@ -283,11 +285,9 @@ def gan(
         **GAN_RECIPE,
     )
     record = {"epochs": history.history, "steps": history.steps, "reports": history.reports}
-    files.write_json(folder / "history.json", record)
     card = model_card(
         run, split, P.gan_warmup_epochs + P.gan_epochs, start.card.get("imagenet_weights", False),
         time.perf_counter() - started,
     )  # fmt: skip
-    files.write_json(folder / CARD, {**card, "fine_tunes": "the U-Net above, as a GAN's generator"})
-    files.save_model(generator, folder / "model.keras")  # a plain U-Net file: colorize uses it
-    return Trained(generator, record, folder, key, False)
+    card["fine_tunes"] = "the U-Net above, as a GAN's generator"
+    return _save(folder, key, generator, record, card)  # a plain U-Net file: colorize uses it
