@@ -48,10 +48,14 @@ browser:
 # made absolute here (the chapters run in notebooks/); one that does not exist stops the build.
 DATA     = $(strip $(COLORIZE_DATA))
 DATA_ABS = $(or $(realpath $(wildcard $(DATA))),$(DATA))
+# `make book COLORIZE_WEB_MODELS=web-models/web-models.zip`: chapter 6's page also shows those
+# models (a folder, a .zip, or its address with #sha256=; outranks book/web-models.txt's pin).
+WEB      = $(strip $(COLORIZE_WEB_MODELS))
+WEB_ABS  = $(or $(realpath $(wildcard $(WEB))),$(WEB))
 book: export TF_CPP_MIN_LOG_LEVEL := 3
 book: setup
 	$(if $(DATA),$(if $(or $(wildcard $(DATA)),$(findstring :,$(DATA))),,$(error COLORIZE_DATA=$(DATA): no such folder or archive (relative paths start at $(CURDIR)))))
-	$(if $(DATA),COLORIZE_DATA="$(DATA_ABS)") $(VENV)/bin/jupyter-book build . --all
+	$(if $(DATA),COLORIZE_DATA="$(DATA_ABS)") $(if $(WEB),COLORIZE_WEB_MODELS="$(WEB_ABS)") $(VENV)/bin/jupyter-book build . --all
 	@echo "The book: _build/html/index.html"
 
 # Two pytest workers: the book build (one worker, with every test that reads it; see

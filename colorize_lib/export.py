@@ -38,6 +38,7 @@ from colorize_lib.data import files
 from colorize_lib.training import cards
 
 NEEDS = ("tf2onnx", "onnx")  # the `export` extra of pyproject.toml (with onnxconverter-common)
+FORMAT = "colorize-book web model 1"  # the JSON's first key: what wrote it
 INSTALL_HINT = "pip install 'colorize-lib[export]' (tf2onnx, onnx, onnxconverter-common)"
 
 
@@ -157,10 +158,12 @@ def export(
     float16: bool = False,
     overwrite: bool = False,
     model=None,
+    label: str | None = None,
 ) -> Exported:
     """Export the ``.keras`` colorizer at ``model_path`` to ``out_dir/<name>.onnx`` + ``.json``.
 
-    ``name`` defaults to the model file's stem. ``model``: the file's model when the caller has
+    ``name`` defaults to the model file's stem, ``label`` (how the page names the model) to
+    ``name``. ``model``: the file's model when the caller has
     it loaded already (zoo's models: saves reading it again). Raises ``ExportError`` (a
     ``ValueError``) for a missing converter package or a refused output, and
     ``infer.load_model``'s errors for a file that is not a colorizer.
@@ -183,8 +186,11 @@ def export(
     import onnx
 
     graph = onnx.load(str(onnx_path), load_external_data=False).graph
+    card = cards.read(model_path)  # what it learned from ({} when none was recorded)
     info = {
+        "format": FORMAT,
         "name": name,
+        "label": label or name,
         "file": onnx_path.name,
         "working_size": size,
         "input": graph.input[0].name,
@@ -193,12 +199,14 @@ def export(
         "ab_scale": color.AB_SCALE,  # ab = ab_norm * ab_scale
         "float16": bool(float16),
         "bytes": os.path.getsize(onnx_path),
+        "sha256": files.sha256(onnx_path),
         "parameters": int(model.count_params()),
         "max_abs_diff": diff,  # |ONNX - Keras| in ab_norm units, on random input
         "keras_file": model_path.name,
         "keras_sha256": files.sha256(model_path),
         "keras_bytes": os.path.getsize(model_path),
-        "card": cards.read(model_path),  # what it learned from ({} when none was recorded)
+        "card": card,
+        "card_lines": cards.lines(card),  # the card as the page shows it
     }
     files.write_json(json_path, info)
     return Exported(onnx_path, json_path, info)

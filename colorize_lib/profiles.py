@@ -32,6 +32,7 @@ ENV_PROFILE = "COLORIZE_PROFILE"
 ENV_CACHE = "COLORIZE_CACHE"
 ENV_SEED = "COLORIZE_SEED"
 ENV_DATA = "COLORIZE_DATA"  # your own photos instead of the profile's source
+ENV_WEB_MODELS = "COLORIZE_WEB_MODELS"  # more models for chapter 6's page (bundle.gather)
 ENV_TPU = ("COLAB_TPU_ADDR", "TPU_NAME")  # set by Colab's and Cloud's TPU runtimes
 
 
@@ -191,6 +192,20 @@ def cache_dir(profile: Profile | str | None = None) -> Path:
         root = root / (profile if isinstance(profile, str) else profile.name)
     root.mkdir(parents=True, exist_ok=True)
     return root
+
+
+def web_models() -> str | None:
+    """``$COLORIZE_WEB_MODELS``: models the book's page shows beside its own (a folder, a .zip
+    or its address with ``#sha256=``; ``bundle.gather``), or ``None``; it outranks the pinned
+    entry of ``book/web-models.txt``."""
+    return (os.environ.get(ENV_WEB_MODELS) or "").strip() or None
+
+
+def on_colab() -> bool:
+    """Whether this runs in a Colab notebook (its ``google.colab`` module is loaded)."""
+    import sys
+
+    return "google.colab" in sys.modules
 
 
 def keras_weights_dir() -> Path:

@@ -448,6 +448,98 @@ def test_colorize_your_photo_in_the_browser_as_python_does(book_build, server, b
     assert np.abs(gray[..., 0] - lab_python["U-Net"][..., 0]).mean() < 0.5
 
 
+def _model_from_elsewhere(folder: Path):
+    """A U-Net trained on other pictures than the book's (reddish noise), exported as export
+    --zip does, with its card; and the Keras model."""
+    import keras
+
+    from colorize_lib import bundle, export, models
+    from colorize_lib.data import files, pipeline
+    from colorize_lib.training import cards
+
+    rng = np.random.default_rng(0)
+    pics = np.stack(
+        [rng.integers(150, 256, (16, 32, 32)), rng.integers(0, 90, (16, 32, 32)),
+         rng.integers(20, 110, (16, 32, 32))], axis=-1,
+    ).astype(np.uint8)  # fmt: skip
+    keras.utils.set_random_seed(0)
+    model = models.build_unet(32, "MobileNetV2-0.35", weights=None)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="mae")
+    L, ab = pipeline.to_model_batch(pics)
+    model.fit(L, ab, epochs=4, batch_size=8, verbose=0)
+    files.save_model(model, folder / "red.keras")
+    cards.write(folder / "red.keras", {
+        "learned_from": "16 reddish test pictures", "pictures": 16, "size": 32, "epochs": 4,
+        "encoder": "MobileNetV2-0.35", "imagenet_weights": False, "training_minutes": 0.1,
+    })  # fmt: skip
+    done = export.export(folder / "red.keras", folder / "out", "red", label="Red", model=model)
+    return model, done, bundle.write([done], folder / "red.zip")
+
+
+@pytest.mark.browser
+def test_a_reader_drops_a_model_trained_elsewhere_onto_the_page(
+    book_build, server, browser, tmp_path
+):
+    """A model exported elsewhere (one .zip) joins the page's models with its card and colorizes
+    as infer.colorize does; a damaged pair and a lone .onnx get one line each."""
+    from PIL import Image
+
+    from colorize_lib import color, infer, synth
+
+    model, done, zipped = _model_from_elsewhere(tmp_path)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "red.json").write_bytes(done.json.read_bytes())
+    (bad / "red.onnx").write_bytes(done.onnx.read_bytes()[:5000])  # cut short
+    photo = synth.generate_one(5, 256, seed=0)[:160, :200]
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    tab = _OfflinePage(browser)
+    page = tab.page
+    state = ".colorize-photo:is([data-state=ready], [data-state=done], [data-state=error])"
+    try:
+        tab.open(f"{server}/{PHOTO_PAGE}.html")
+        root = page.wait_for_selector(".colorize-photo[data-state=ready]", timeout=30_000)
+        messages = []
+        for given in ([bad / "red.onnx", bad / "red.json"], [done.onnx], [zipped]):
+            page.set_input_files(".colorize-photo .cyp-file", [str(p) for p in given])
+            page.wait_for_function(
+                "document.querySelector('.colorize-photo').dataset.state != 'working'"
+            )
+            page.wait_for_selector(state)
+            messages.append(
+                (root.get_attribute("data-state"), root.query_selector(".cyp-status").inner_text())
+            )
+        cards = {
+            c.get_attribute("data-label"): c.inner_text()
+            for c in root.query_selector_all(".cyp-card[data-label]")
+        }
+        page.set_input_files(".colorize-photo .cyp-file", str(tmp_path / "photo.png"))
+        in_python = infer.colorize(model, photo)
+        page.wait_for_selector(".colorize-photo:is([data-state=done], [data-state=error])")
+        status = root.query_selector(".cyp-status").inner_text()
+        views = page.evaluate(_VIEWS_JS, root)
+        options = page.eval_on_selector_all(
+            ".cyp-pick-after option", "os => os.map(o => o.textContent)"
+        )
+    finally:
+        tab.close()
+    tab.check(PHOTO_PAGE)
+    print(f"\ndropped: {messages}")
+    (s1, m1), (s2, m2), (s3, m3) = messages
+    assert s1 == "error" and "red.onnx has 5000 bytes where red.json says" in m1, m1
+    assert s2 == "error" and "red.onnx came without its red.json" in m2, m2
+    assert s3 == "ready" and m3.startswith("Added Red"), m3
+    assert "16 reddish test pictures" in cards["Red"] and "(your model)" in cards["Red"], cards
+    assert "colorized in" in status and "Red" in status, status
+    assert options == ["gray", "U-Net", "GAN", "Red", "original"], options
+    raw = base64.b64decode(views["Red"].split(",", 1)[1])
+    in_browser = np.asarray(Image.open(io.BytesIO(raw)).convert("RGB"))
+    lab_b, lab_p = color.rgb_to_lab_np(in_browser), color.rgb_to_lab_np(in_python)
+    ab_diff = float(np.linalg.norm(lab_b[..., 1:] - lab_p[..., 1:], axis=-1).mean())
+    print(f"dropped model: browser vs infer.colorize, mean ab {ab_diff:.3f}")
+    assert ab_diff < 2.0, f"the dropped model's colours differ from Python's by {ab_diff:.2f}"
+
+
 _MATH_JS = """
 async ({rgba, ab, w, h, s}) => {
   const M = window.ColorizeMath;

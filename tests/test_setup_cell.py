@@ -34,8 +34,17 @@ REPO_URL = "{url}"  # = repository.url in _config.yml
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"git+{{REPO_URL}}"], check=True)
+    # Colab's own packages stay as they are: pip may only add what is missing (no restart)
+    freeze = [sys.executable, "-m", "pip", "freeze"]
+    installed = subprocess.run(freeze, capture_output=True, text=True, check=True).stdout
+    with open("/tmp/colab-installed.txt", "w") as pins:
+        pins.write("\\n".join(p for p in installed.splitlines() if "==" in p and "@" not in p))
+    target = f"colorize-lib[export] @ git+{{REPO_URL}}"  # [export]: chapter 6's ONNX export
+    pip = [sys.executable, "-m", "pip", "install", "-q", "-c", "/tmp/colab-installed.txt"]
+    subprocess.run([*pip, target], check=True)
 """
+# What `pip freeze` prints on a runtime, in the test of the cell on "Colab"
+FROZEN = "numpy==2.1.3\nprotobuf==5.29.6\ncolorize-lib @ git+https://x/y\n-e /content/z\n"
 
 # Packages Colab already ships and a notebook must never (re)install: a TensorFlow install
 # replaces Colab's GPU build, an ipywidgets upgrade breaks every widget in Colab's front end.
@@ -90,7 +99,8 @@ def _run_setup_cell(path: Path, monkeypatch, on_colab: bool) -> tuple[list, dict
 
     def fake_run(*args, **kwargs):
         calls.append((args, kwargs))
-        return subprocess.CompletedProcess(args[0] if args else kwargs.get("args"), 0)
+        command = args[0] if args else kwargs.get("args")
+        return subprocess.CompletedProcess(command, 0, stdout=FROZEN if "freeze" in command else "")
 
     def no_popen(*args, **kwargs):
         raise AssertionError(f"the setup cell started a process directly: {args}")
@@ -122,12 +132,17 @@ def test_setup_cell_installs_the_configured_repository_on_colab(path, monkeypatc
     url = _config_url()
     calls, namespace = _run_setup_cell(path, monkeypatch, on_colab=True)
     assert namespace["REPO_URL"] == url
-    assert len(calls) == 1, f"expected one pip install on Colab, got {calls}"
-    (args, kwargs) = calls[0]
+    assert len(calls) == 2, f"expected pip freeze, then one pip install on Colab, got {calls}"
+    assert list(calls[0][0][0]) == [sys.executable, "-m", "pip", "freeze"], calls[0]
+    (args, kwargs) = calls[1]
     command = list(args[0])
     assert command[:4] == [sys.executable, "-m", "pip", "install"], command
-    targets = [a for a in command[4:] if not a.startswith("-")]
-    assert targets == [f"git+{url}"], f"installs {targets}, expected only git+{url}"
+    # every package the runtime has, pinned to its version: pip cannot change one of them
+    pins = command[command.index("-c") + 1]
+    assert Path(pins).read_text().splitlines() == ["numpy==2.1.3", "protobuf==5.29.6"]
+    targets = [a for a in command[4:] if not a.startswith("-") and a != pins]
+    want = f"colorize-lib[export] @ git+{url}"
+    assert targets == [want], f"installs {targets}, expected only {want}"
     assert kwargs.get("check") is True, "a failed install must stop the notebook (check=True)"
 
 

@@ -177,21 +177,43 @@ def add_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="folder for NAME.onnx and NAME.json")
     p.add_argument("--name", default=None, help="file name without suffix (default: the model's)")
     p.add_argument("--float16", action="store_true", help="store the weights in half precision")
+    p.add_argument("--label", default=None, help="how the page names the model (default: NAME)")
+    p.add_argument(
+        "--zip",
+        action="store_true",
+        help="write one OUT/NAME.zip holding both files (what a reader drops on the page)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
 
 
 def run_export(args) -> int:
-    from colorize_lib import export, infer
+    import tempfile
+
+    from colorize_lib import bundle, export, infer
 
     try:
-        export.outputs(args.model, args.out, args.name, args.overwrite)  # before TensorFlow
-        export.check_installed(args.float16)
+        onnx_path, _ = export.outputs(args.model, args.out, args.name, args.overwrite or args.zip)
+        zipped = onnx_path.with_suffix(".zip")
+        if args.zip and zipped.exists() and not args.overwrite:
+            raise ValueError(f"{zipped} already exists: pass --overwrite to replace it")
+        export.check_installed(args.float16)  # all of it before TensorFlow loads
         infer.check_model_file(args.model)
         load_tensorflow()
         from colorize_lib.training import runtime
 
         runtime.setup(precision="float32")
-        done = export.export(args.model, args.out, args.name, args.float16, args.overwrite)
+        if args.zip:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=args.out, prefix=".export-") as tmp:
+                done = export.export(
+                    args.model, tmp, onnx_path.stem, args.float16, model=None, label=args.label
+                )
+                bundle.write([done], zipped, overwrite=True)
+            print(f"wrote {zipped} ({export.describe(done)}, with its JSON)")
+            return 0
+        done = export.export(
+            args.model, args.out, args.name, args.float16, args.overwrite, label=args.label
+        )
     except (ValueError, FileNotFoundError) as err:  # ExportError is a ValueError
         print(f"error: {err}")
         return 2

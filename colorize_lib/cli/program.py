@@ -22,6 +22,7 @@ from colorize_lib.cli.commands import (
     run_generate,
 )
 from colorize_lib.cli.train import add_train, add_train_gan, run_train, run_train_gan
+from colorize_lib.cli.webmodels import add_web_models, run_web_models
 
 # command -> (one-line help, add its options, run it)
 COMMANDS = {
@@ -38,6 +39,11 @@ COMMANDS = {
     ),
     "generate": ("write procedural landscape pictures to a folder", add_generate, run_generate),
     "export": ("export a trained model to ONNX for a web page", add_export, run_export),
+    "web-models": (
+        "train, export and bundle the book page's models from your photos",
+        add_web_models,
+        run_web_models,
+    ),
 }
 
 

@@ -41,6 +41,34 @@ def time_text(chapter: str, times: dict | None = None) -> str:
     return "**Time:** " + "; ".join(parts) + "."
 
 
+def training_note(kinds: list[str], profile: str, times: dict | None = None) -> str:
+    """What a chapter will train before it goes on (``zoo.to_train``), and how long that took
+    in the chapters that train it, as measured (``book_times.json``)."""
+    if times is None:
+        try:
+            times = json.loads(TIMES.read_text()) if TIMES.exists() else {}
+        except (OSError, ValueError):
+            times = {}
+    what = {"unet": ("chapter 3's U-Net", "03_unet"), "gan": ("chapter 4's GAN", "04_gan")}
+    names = [what[k][0] for k in kinds]
+    measured = []
+    for where, key in ((profile, "this"), ("cpu", "the `cpu`")):
+        try:
+            seconds = sum(float(times[where]["chapters"][what[k][1]]["seconds"]) for k in kinds)
+        except (KeyError, TypeError, ValueError):
+            continue
+        machine = times[where].get("machine", "")
+        measured.append(f"{_duration(seconds)} in {key} profile ({machine})")
+        break
+    how_long = (
+        f"; their chapters took {measured[0]}" if measured else "; not timed in this profile yet"
+    )
+    return (
+        f"Not trained on this runtime yet: {' and '.join(names)} train first, as in their "
+        f"chapters{how_long}."
+    )
+
+
 def time_line(chapter: str):
     """``time_text`` as Markdown, for a chapter's first output."""
     from IPython.display import Markdown

@@ -38,7 +38,10 @@ _PAGE = """
 </style>
 {cards}
 <div class="cyp-drop">Drop a photo here, or choose one:
-  <input class="cyp-file" type="file" accept="image/*" aria-label="photo to colorize"></div>
+  <input class="cyp-file" type="file" multiple accept="image/*,.onnx,.json,.zip"
+         aria-label="photo to colorize, or models to add">
+  <br><small>or drop models exported by the book (NAME.onnx with NAME.json, or one .zip of
+  them): they join the ones below, in your browser only.</small></div>
 {sample_button}
 <p class="cyp-status" role="status">This needs JavaScript (the published book, not a kernel).</p>
 <div class="cyp-results" hidden>
@@ -62,8 +65,17 @@ _PAGE = """
 
 def expectation(cards: dict[str, dict]) -> str:
     """What to expect on a photo from elsewhere, from what the models learned."""
-    sources = " ".join(card.get("learned_from", "") for card in cards.values()).lower()
-    if "procedural" in sources:
+    procedural = [k for k, c in cards.items() if "procedural" in c.get("learned_from", "").lower()]
+    photos = [k for k, c in cards.items() if c and k not in procedural]
+    if procedural and photos:
+        return (
+            f"{' and '.join(procedural)} have only seen the procedural landscapes of the book's "
+            f"generator: on a real photo expect their colours in the wrong places. "
+            f"{' and '.join(photos)} learned from photos: expect plausible but muted colours on "
+            "scenes like theirs. Compare them on your photo, and on the picture of the "
+            "procedural world below."
+        )
+    if procedural:
         return (
             "These models have only seen the procedural landscapes of the book's generator. On a "
             "real photo, expect their colours in the wrong places: green on rocks, lavender or "

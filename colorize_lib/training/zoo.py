@@ -134,6 +134,29 @@ def _load(folder: Path, key: str, what: str, model: keras.Model | None = None) -
     return Trained(model, json.loads((folder / "history.json").read_text()), folder, key, True)
 
 
+def to_train(run: Run, split: data.Split) -> list[str]:
+    """Which of chapter 3's U-Net (``"unet"``) and chapter 4's GAN (``"gan"``) the cache does not
+    hold yet for this run and split (same profile, data, seed and code): what a chapter that
+    needs them will train first."""
+    P, code = run.profile, code_hash()
+    have = set()
+    for recipe_file in profiles.cache_dir(P).glob("*-*/recipe.json"):
+        try:
+            recipe = json.loads(recipe_file.read_text())
+        except (OSError, ValueError):
+            continue
+        epochs = {"unet": P.unet_epochs, "gan": P.gan_epochs}.get(recipe.get("kind"))
+        if (
+            epochs == recipe.get("epochs")
+            and recipe.get("start_from") is None
+            and (recipe.get("data"), recipe.get("seed"), recipe.get("code"))
+            == (split.key, run.seed, code)
+            and (recipe_file.parent / "model.keras").exists()
+        ):
+            have.add(recipe["kind"])
+    return [kind for kind in ("unet", "gan") if kind not in have]
+
+
 def unet_recipe(run: Run, split: data.Split, epochs=None, start_from=None, pretrained=False):
     """What determines chapter 3's U-Net (its cache key is a hash of this). ``pretrained``:
     whether ImageNet weights loaded (offline they do not, and the model is another one)."""

@@ -9,6 +9,11 @@
  *      show loses saturation (10 halvings of a bisection), never lightness.
  * Nothing leaves the page: the photo is read with createImageBitmap and never uploaded.
  *
+ * A reader may also drop models onto the page: the `.onnx` and `.json` that `export` writes, or
+ * one `.zip` of such pairs (`bundle.write`, chapter 6's download). They are checked as
+ * `bundle.check` checks them (the JSON's keys, the ONNX file's size and SHA-256), loaded from
+ * memory, shown with their cards and used on the next photo, all without leaving the browser.
+ *
  * `ColorizeMath` holds the arithmetic (no DOM; Node can load this file to test it) and
  * `ColorizePhoto.mount(id, config)` the page's interface. MIT, as the project.
  */
@@ -198,8 +203,115 @@
 
   const ColorizeMath = { lightness, resize, labToRgba, colorize, RGB_FROM_XYZ };
 
+  // ---- Models a reader drops: .onnx + .json pairs, or a .zip of them (bundle.py's checks) -------
+  const NEEDS = ["working_size", "input", "output", "L_scale", "ab_scale", "bytes"];
+  const MAX_MODEL_BYTES = 200e6; // bundle.MAX_MODEL_BYTES
+  const isModelFile = (name) => /\.(onnx|json|zip)$/i.test(name);
+
+  class ModelError extends Error {}
+
+  /** The files of a .zip (stored or deflated entries): {name: Uint8Array}. */
+  async function unzip(name, buffer) {
+    const bytes = new Uint8Array(buffer);
+    const view = new DataView(buffer);
+    let end = -1; // the end-of-central-directory record, searched from the end
+    for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 65535); i--) {
+      if (view.getUint32(i, true) === 0x06054b50) {
+        end = i;
+        break;
+      }
+    }
+    if (end < 0) throw new ModelError(`${name} is not a readable .zip: download it again`);
+    const out = {};
+    let p = view.getUint32(end + 16, true), total = 0;
+    try {
+      for (let k = view.getUint16(end + 10, true); k > 0; k--) {
+        if (view.getUint32(p, true) !== 0x02014b50) throw new RangeError("entry");
+        const method = view.getUint16(p + 10, true);
+        const csize = view.getUint32(p + 20, true);
+        total += view.getUint32(p + 24, true); // the entry's size once unpacked
+        const n = view.getUint16(p + 28, true);
+        const local = view.getUint32(p + 42, true);
+        const entry = new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + n));
+        p += 46 + n + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
+        if (total > MAX_MODEL_BYTES) throw new ModelError(`${name} is far larger than a model`);
+        if (entry.endsWith("/") || !isModelFile(entry)) continue;
+        const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+        if (start + csize > bytes.length) throw new RangeError("entry");
+        const data = bytes.subarray(start, start + csize);
+        if (method === 0) out[entry] = data;
+        else if (method === 8) {
+          const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+          out[entry] = new Uint8Array(await new Response(stream).arrayBuffer());
+        } else {
+          throw new ModelError(`${name}: ${entry} is compressed in a way the page cannot read`);
+        }
+      }
+    } catch (err) {
+      if (err instanceof ModelError) throw err;
+      throw new ModelError(`${name} is a damaged .zip: download it again`);
+    }
+    return out;
+  }
+
+  async function sha256(bytes) {
+    if (!global.crypto || !global.crypto.subtle) return null; // only in a secure context
+    const digest = new Uint8Array(await global.crypto.subtle.digest("SHA-256", bytes));
+    return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  /** The models among dropped files: [{name, info, onnx}] checked as bundle.check does. */
+  async function readModels(files) {
+    const found = {};
+    for (const file of files) {
+      const buffer = await file.arrayBuffer();
+      if (/\.zip$/i.test(file.name)) Object.assign(found, await unzip(file.name, buffer));
+      else found[file.name] = new Uint8Array(buffer);
+    }
+    const stem = (n) => n.replace(/^.*\//, "").replace(/\.(onnx|json)$/i, "");
+    const jsons = Object.keys(found).filter((n) => /\.json$/i.test(n) && !/\.card\.json$/i.test(n));
+    const onnx = {};
+    for (const n of Object.keys(found)) if (/\.onnx$/i.test(n)) onnx[stem(n)] = found[n];
+    if (!jsons.length) {
+      const lone = Object.keys(onnx)[0];
+      throw new ModelError(
+        lone
+          ? `${lone}.onnx came without its ${lone}.json: drop both files (or the .zip export wrote)`
+          : "no exported model in what was dropped (a NAME.onnx with its NAME.json, or a .zip)"
+      );
+    }
+    const models = [];
+    for (const j of jsons.sort()) {
+      const name = stem(j);
+      let info;
+      try {
+        info = JSON.parse(new TextDecoder().decode(found[j]));
+      } catch (err) {
+        throw new ModelError(`${name}.json is not JSON: export the model again`);
+      }
+      if (!info || typeof info !== "object" || NEEDS.some((k) => !(k in info))) {
+        throw new ModelError(
+          `${name}.json is not a model description written by the book's export: export the model again`
+        );
+      }
+      const bytes = onnx[name];
+      if (!bytes) throw new ModelError(`${name}.json has no ${name}.onnx beside it: give both files`);
+      if (bytes.length !== info.bytes) {
+        throw new ModelError(
+          `${name}.onnx has ${bytes.length} bytes where ${name}.json says ${info.bytes}: ` +
+            "the file is damaged or not the one exported with it"
+        );
+      }
+      const digest = info.sha256 ? await sha256(bytes) : null;
+      if (digest && digest !== info.sha256) {
+        throw new ModelError(`${name}.onnx does not have the SHA-256 its JSON gives: it is damaged`);
+      }
+      models.push({ name, info, onnx: bytes });
+    }
+    return models;
+  }
+
   // ---- The page --------------------------------------------------------------------------------
-  const VIEWS = ["gray", "U-Net", "GAN", "original"];
   const now = () => performance.now() / 1000;
   const tick = () => new Promise((r) => setTimeout(r, 0)); // let the status line paint
 
@@ -220,13 +332,97 @@
     global.ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, rare offline
     global.ort.env.wasm.wasmPaths = new URL(config.runtime, document.baseURI).href;
 
+    const models = config.models.slice(); // the book's, then those the reader drops
+    const viewNames = () => ["gray", ...models.map((m) => m.label), "original"];
+    let lastFile = null;
+
     async function session(model) {
       if (!sessions[model.label]) {
-        sessions[model.label] = global.ort.InferenceSession.create(model.url, {
+        sessions[model.label] = global.ort.InferenceSession.create(model.bytes || model.url, {
           executionProviders: ["wasm"],
         });
       }
       return sessions[model.label];
+    }
+
+    function pickers() {
+      for (const [side, chosen] of [["before", "gray"], ["after", models[models.length - 1].label]]) {
+        const select = $(`.cyp-pick-${side}`);
+        const keep = select.value;
+        select.replaceChildren(
+          ...viewNames().map((v) => {
+            const o = document.createElement("option");
+            o.textContent = v;
+            o.selected = v === (viewNames().includes(keep) && side === "before" ? keep : chosen);
+            return o;
+          })
+        );
+      }
+    }
+
+    function showCard(label, lines) {
+      let box = $(".cyp-cards");
+      if (!box) {
+        box = document.createElement("div");
+        box.className = "cyp-cards";
+        $(".cyp-drop").before(box);
+      }
+      const card = document.createElement("div");
+      card.className = "cyp-card";
+      card.dataset.label = label;
+      const title = document.createElement("b");
+      title.textContent = `${label} (your model)`;
+      const list = document.createElement("ul");
+      for (const line of lines) {
+        const li = document.createElement("li");
+        li.textContent = line;
+        list.append(li);
+      }
+      card.append(title, list);
+      box.append(card);
+    }
+
+    /** Dropped model files: checked, loaded from memory, shown with their cards. */
+    async function addModels(files) {
+      root.dataset.state = "working";
+      say("Reading the model files ...");
+      await tick();
+      try {
+        const added = [];
+        for (const { name, info, onnx } of await readModels(files)) {
+          let label = String(info.label || name);
+          while (models.some((m) => m.label === label)) label += " (yours)";
+          const model = {
+            label,
+            bytes: onnx,
+            size: info.working_size,
+            input: info.input,
+            output: info.output,
+            scales: { L: info.L_scale, ab: info.ab_scale },
+          };
+          let net;
+          try {
+            net = await session(model);
+          } catch (err) {
+            delete sessions[label];
+            throw new ModelError(`${name}.onnx could not be loaded by the runtime: export it again`);
+          }
+          if (!net.inputNames.includes(model.input) || !net.outputNames.includes(model.output)) {
+            delete sessions[label];
+            throw new ModelError(`${name}.onnx does not have the input and output its JSON names`);
+          }
+          models.push(model);
+          showCard(label, info.card_lines || ["what it learned from was not recorded"]);
+          added.push(label);
+        }
+        pickers();
+        root.dataset.state = "ready";
+        say(`Added ${added.join(", ")}: it colorizes the next photo beside the others.`);
+        if (lastFile) await attempt(lastFile);
+      } catch (err) {
+        say(err instanceof ModelError ? err.message : `Could not read the model: ${err.message || err}`, true);
+        root.dataset.state = "error";
+      }
     }
 
     async function decode(file) {
@@ -275,7 +471,7 @@
       const views = { original: canvas };
       const timings = { decode: now() - t0 };
       let L = null;
-      for (const model of config.models) {
+      for (const model of models) {
         say(`${model.label}: loading the network and colorizing ${w}x${h} ...`);
         await tick();
         const t1 = now();
@@ -298,7 +494,7 @@
       timings.total = now() - t0;
       show(views, file.name.replace(/\.[^.]*$/, ""), w, h);
       root.colorizeTimings = timings; // read by benchmarks/bench_browser.py
-      const parts = config.models.map((m) => `${m.label} ${timings[m.label].total.toFixed(2)} s`);
+      const parts = models.map((m) => `${m.label} ${timings[m.label].total.toFixed(2)} s`);
       say(`${w}x${h} colorized in ${timings.total.toFixed(2)} s (${parts.join(", ")}).`);
       root.dataset.state = "done";
     }
@@ -317,7 +513,7 @@
       }
       strip.dataset.stem = stem;
       strip.replaceChildren();
-      for (const name of VIEWS) {
+      for (const name of viewNames()) {
         const fig = document.createElement("figure");
         views[name].dataset.view = name;
         fig.append(views[name]);
@@ -328,7 +524,7 @@
       }
       const links = $(".cyp-downloads");
       links.replaceChildren("Download: ");
-      for (const model of config.models) {
+      for (const model of models) {
         views[model.label].toBlob((blob) => {
           const a = document.createElement("a");
           a.href = URL.createObjectURL(blob);
@@ -353,6 +549,7 @@
     }
 
     async function attempt(file) {
+      lastFile = file;
       try {
         await run(file);
       } catch (err) {
@@ -367,11 +564,22 @@
       }
     }
 
+    /** Files picked or dropped: model files are added first, then the first photo colorized. */
+    async function take(list) {
+      const files = Array.from(list);
+      const modelFiles = files.filter((f) => isModelFile(f.name));
+      const photo = files.find((f) => !isModelFile(f.name));
+      if (modelFiles.length) {
+        if (photo) lastFile = photo;
+        await addModels(modelFiles);
+      } else if (photo) await attempt(photo);
+    }
+
     const input = $(".cyp-file");
     input.addEventListener("change", () => {
-      const file = input.files[0];
+      const files = Array.from(input.files);
       input.value = ""; // so that picking the same photo again colorizes it again
-      if (file) attempt(file);
+      take(files);
     });
     const drop = $(".cyp-drop");
     drop.addEventListener("dragover", (e) => {
@@ -382,7 +590,7 @@
     drop.addEventListener("drop", (e) => {
       e.preventDefault();
       drop.classList.remove("cyp-over");
-      if (e.dataTransfer.files[0]) attempt(e.dataTransfer.files[0]);
+      take(e.dataTransfer.files);
     });
     const sample = $(".cyp-sample");
     if (sample && config.sample) {
@@ -403,6 +611,6 @@
   }
 
   global.ColorizeMath = ColorizeMath;
-  global.ColorizePhoto = { mount, VIEWS };
+  global.ColorizePhoto = { mount, readModels };
   if (typeof module !== "undefined" && module.exports) module.exports = ColorizeMath;
 })(typeof window !== "undefined" ? window : globalThis);
