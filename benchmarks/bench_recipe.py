@@ -71,7 +71,7 @@ def verdict(rows: dict, seconds: float) -> dict:
         "U-Net PSNR >= gray + 2 dB": unet["psnr"] >= gray["psnr"] + 2,
     }
     if "gan" in rows:
-        gap_u, gap_g = abs(unet["colorfulness_gap"]), abs(rows["gan"]["colorfulness_gap"])
+        gap_u, gap_g = abs(unet["abs_gap"]), abs(rows["gan"]["abs_gap"])
         out["GAN closes >= 25 % of the gap"] = gap_u > 0 and (gap_u - gap_g) / gap_u >= 0.25
         out["GAN costs <= 0.5 dB"] = unet["psnr"] - rows["gan"]["psnr"] <= 0.5
     return out
@@ -90,7 +90,7 @@ def table_md(runs: list[dict]) -> str:
         gan = rows.get("gan")
         closed = "–"
         if gan:
-            gu, gg = abs(rows["unet"]["colorfulness_gap"]), abs(gan["colorfulness_gap"])
+            gu, gg = abs(rows["unet"]["abs_gap"]), abs(gan["abs_gap"])
             closed = f"{(gu - gg) / gu:.0%}"
         met = sum(r["targets"].values())
         lines.append(
@@ -130,6 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gan", default="--epochs 3", help="train-gan's arguments")
     parser.add_argument("--no-gan", action="store_true", help="the U-Net only")
     parser.add_argument("--unet-from", help="reuse the U-Net of this earlier run (GAN levers)")
+    parser.add_argument(
+        "--score-only",
+        metavar="UNET_S,GAN_S",
+        help="score the models of an earlier run of --name, timed then (seconds as its log gave)",
+    )
     parser.add_argument("--work", default="/tmp/colorize-recipe", help="where models go")
     parser.add_argument("--score-size", type=int, default=128)
     parser.add_argument("--seed", type=int, default=0)
@@ -146,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     unet, gan = work / "unet.keras", work / "gan.keras"
     common = ["--data", args.folder, "--seed", str(args.seed), "--no-resume"]
-    if args.unet_from:  # the same U-Net, another GAN: its time and arguments come along
+    if args.score_only:
+        seconds = dict(zip(("unet", "gan"), map(float, args.score_only.split(",")), strict=False))
+    elif args.unet_from:  # the same U-Net, another GAN: its time and arguments come along
         earlier = next(r for r in runs if r["name"] == args.unet_from)
         unet = Path(args.work) / args.unet_from / "unet.keras"
         args.train, seconds = earlier["train"], {"unet": earlier["seconds"]["unet"]}
@@ -165,10 +172,11 @@ def main(argv: list[str] | None = None) -> int:
             )
         }
     models = {"unet": unet}
-    if not args.no_gan:
+    if not args.no_gan and not args.score_only:
         seconds["gan"] = run_cli(
             ["train-gan", *common, "--init", str(unet), "--out", str(gan), *shlex.split(args.gan)]
         )
+    if not args.no_gan:
         models["gan"] = gan
     n_val = round(0.1 * sum(1 for _ in Path(args.folder).iterdir()))
     scored = score(args.folder, models, args.score_size, n_val, args.seed)
@@ -181,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         "train": args.train,
         "gan": None if args.no_gan else args.gan,
         "seconds": {k: round(v) for k, v in seconds.items()},
+        "timed": "training only, as its log gave" if args.score_only else "whole commands",
         "held_out": scored["pictures"],
         "rows": rows,
         "targets": verdict(rows, sum(seconds.values())),

@@ -7,6 +7,7 @@ test in test_book.py runs them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -115,3 +116,42 @@ def test_a_missing_converter_names_the_extra(model_file, tmp_path, monkeypatch, 
     assert cli.main(["export", "--model", str(model_file), "--out", str(tmp_path)]) == 2
     said = capsys.readouterr().out
     assert "needs tf2onnx" in said and "colorize-lib[export]" in said
+
+
+def test_export_zip_is_one_file_the_page_and_bundle_read(model_file, tmp_path, capsys):
+    from colorize_lib import bundle
+
+    out = tmp_path / "web"
+    argv = ["export", "--model", str(model_file), "--out", str(out), "--zip", "--label", "Mine"]
+    assert cli.main(argv) == 0
+    assert "wrote " in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["small.zip"]  # nothing else left there
+    (model,) = bundle.read(out / "small.zip")
+    assert model.label == "Mine" and model.info["sha256"] == hashlib.sha256(model.onnx).hexdigest()
+    assert model.info["format"] == export.FORMAT and model.info["card_lines"]
+    assert cli.main(argv) == 2  # its own earlier zip: only with --overwrite
+    assert "already exists" in capsys.readouterr().out
+    assert cli.main([*argv, "--overwrite"]) == 0
+
+
+def test_web_models_trains_with_the_profile_s_settings_and_refuses_before_work(tmp_path, capsys):
+    import argparse
+
+    from colorize_lib import profiles
+    from colorize_lib.cli import webmodels
+
+    args = argparse.Namespace(data="photos", out=str(tmp_path), n=None, weights="none", seed=3)
+    P = profiles.get_profile("cpu")
+    train, gan = webmodels.steps(args, P)
+    parsed = cli.build_parser().parse_args(train)  # what the two commands will run, as typed
+    assert (parsed.size, parsed.epochs, parsed.encoder) == (P.image_size, P.unet_epochs, P.encoder)
+    assert (parsed.batch_size, parsed.seed, parsed.weights) == (P.batch_size, 3, "none")
+    parsed = cli.build_parser().parse_args(gan)
+    assert (parsed.epochs, parsed.l1_weight, parsed.d_warmup_epochs) == (
+        P.gan_epochs, P.gan_l1_weight, P.gan_warmup_epochs
+    )  # fmt: skip
+    assert parsed.init == str(tmp_path / "unet-photos.keras")
+    (tmp_path / "web-models.zip").write_bytes(b"someone's file")
+    assert cli.main(["web-models", "--data", "photos", "--out", str(tmp_path)]) == 2
+    assert "already exists" in capsys.readouterr().out
+    assert (tmp_path / "web-models.zip").read_bytes() == b"someone's file"

@@ -95,3 +95,22 @@ def test_a_card_travels_with_a_command_line_model_and_a_damaged_one_is_no_card(t
     folder.mkdir()
     (folder / "card.json").write_text('{"pictures": 3}')
     assert cards.read(folder / "model.keras") == {"pictures": 3}
+
+
+def test_a_chapter_says_what_it_will_train_and_how_long_it_took():
+    times = {"cpu": {"machine": "2 cores", "chapters": {"03_unet": {"seconds": 160},
+                                                         "04_gan": {"seconds": 250}}}}  # fmt: skip
+    note = opening.training_note(["unet", "gan"], "cpu", times)
+    assert "chapter 3's U-Net and chapter 4's GAN train first" in note
+    assert "about 7 minutes in this profile (2 cores)" in note
+    note = opening.training_note(["gan"], "gpu", times)  # the gpu profile never measured
+    assert "chapter 4's GAN" in note and "about 4 minutes in the `cpu` profile" in note
+    assert "not timed" in opening.training_note(["gan"], "gpu", {})
+
+
+def test_the_expectation_names_which_models_saw_photos():
+    photos = {**CARD, "learned_from": "pictures in the folder photos"}
+    text = webpage.expectation({"U-Net": CARD, "U-Net (photos)": photos})
+    assert (
+        text.startswith("U-Net has only seen the procedural") and "U-Net (photos) learned" in text
+    )

@@ -25,8 +25,10 @@ def split():
 
 
 def test_trains_once_then_reuses_and_retrains_on_request(run, split, capsys):
+    assert zoo.to_train(run, split) == ["unet", "gan"]  # what chapter 6 says it will train
     first = zoo.unet(run, split, samples=False)
     assert not first.reused and len(first.history["loss"]) == run.profile.unet_epochs
+    assert zoo.to_train(run, split) == ["gan"]
     assert (first.folder / "model.keras").is_file() and first.folder.name == f"unet-{first.key}"
     again = zoo.unet(run, split)
     assert again.reused and again.key == first.key
@@ -65,6 +67,7 @@ def test_trains_once_then_reuses_and_retrains_on_request(run, split, capsys):
     g = zoo.gan(run, split, first, samples=False, gan_class=YourGAN, discriminator=critic)
     epochs = run.profile.gan_warmup_epochs + run.profile.gan_epochs  # warm-up, then the game
     assert not g.reused and len(g.history["steps"]["d_loss"]) == len(split.train) // 8 * epochs
+    assert zoo.to_train(run, split) == []
     assert YourGAN.made == 1
     assert zoo.gan(run, split, again).reused  # the same U-Net key: the same GAN
     with pytest.raises(ValueError, match="grid of verdicts"):

@@ -69,7 +69,8 @@ def expectation(cards: dict[str, dict]) -> str:
     photos = [k for k, c in cards.items() if c and k not in procedural]
     if procedural and photos:
         return (
-            f"{' and '.join(procedural)} have only seen the procedural landscapes of the book's "
+            f"{' and '.join(procedural)} {'has' if len(procedural) == 1 else 'have'} only seen "
+            "the procedural landscapes of the book's "
             f"generator: on a real photo expect their colours in the wrong places. "
             f"{' and '.join(photos)} learned from photos: expect plausible but muted colours on "
             "scenes like theirs. Compare them on your photo, and on the picture of the "
