@@ -55,6 +55,7 @@ WEB_ABS  = $(or $(realpath $(wildcard $(WEB))),$(WEB))
 book: export TF_CPP_MIN_LOG_LEVEL := 3
 book: setup
 	$(if $(DATA),$(if $(or $(wildcard $(DATA)),$(findstring :,$(DATA))),,$(error COLORIZE_DATA=$(DATA): no such folder or archive (relative paths start at $(CURDIR)))))
+	$(if $(WEB),$(if $(or $(wildcard $(WEB)),$(findstring ://,$(WEB))),,$(error COLORIZE_WEB_MODELS=$(WEB): no such folder or .zip (relative paths start at $(CURDIR)))))
 	$(if $(DATA),COLORIZE_DATA="$(DATA_ABS)") $(if $(WEB),COLORIZE_WEB_MODELS="$(WEB_ABS)") $(VENV)/bin/jupyter-book build . --all
 	@echo "The book: _build/html/index.html"
 

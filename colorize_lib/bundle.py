@@ -26,6 +26,7 @@ from pathlib import Path
 
 from colorize_lib.data import files
 from colorize_lib.export import Exported
+from colorize_lib.training import cards
 
 NEEDS = ("working_size", "input", "output", "L_scale", "ab_scale", "bytes")  # in every JSON
 MAX_MODEL_BYTES = 200_000_000  # a colorizer of this book is under 30 MB; refuse far larger
@@ -60,6 +61,8 @@ def check(name: str, info: object, onnx: bytes | None) -> dict:
             f"{name}.json is not a model description written by the book's export "
             f"(it needs {', '.join(NEEDS)}): export the model again"
         )
+    if not isinstance(info["bytes"], int) or not isinstance(info["working_size"], int):
+        raise BundleError(f"{name}.json is damaged (its sizes are not numbers): export it again")
     if onnx is None:
         raise BundleError(f"{name}.json has no {name}.onnx beside it: give both files")
     if len(onnx) != info["bytes"]:
@@ -75,9 +78,18 @@ def check(name: str, info: object, onnx: bytes | None) -> dict:
     return info
 
 
+def _ignored(name: str) -> bool:
+    """Files a zip or a folder may hold beside models: a Mac's ``__MACOSX/`` and ``._NAME``
+    copies, hidden files, model cards (``NAME.card.json``)."""
+    parts = name.split("/")
+    return "__MACOSX" in parts or parts[-1].startswith(".") or name.endswith(cards.SUFFIX)
+
+
 def _pairs(names: list[str], read) -> list[Model]:
-    """Models from a listing of file names and a function reading one of them (bytes)."""
-    jsons = sorted(n for n in names if n.endswith(".json") and not n.endswith(".card.json"))
+    """Models from a listing of file names and a function reading one of them (bytes): each
+    ``PATH/NAME.json`` with its ``PATH/NAME.onnx``; two models of one NAME are refused."""
+    names = [n for n in names if not _ignored(n)]
+    jsons = sorted(n for n in names if n.endswith(".json"))
     if not jsons:
         raise BundleError("no exported model in it (no NAME.json beside a NAME.onnx)")
     onnx_names = set(n for n in names if n.endswith(".onnx"))
@@ -85,12 +97,15 @@ def _pairs(names: list[str], read) -> list[Model]:
     for json_name in jsons:
         stem = json_name[: -len(".json")]
         name = Path(stem).name
+        if any(m.name == name for m in found):
+            raise BundleError(f"two models are named {name}: give each model its own name")
         try:
             info = json.loads(read(json_name))
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise BundleError(f"{name}.json is not JSON: export the model again") from None
         onnx = read(stem + ".onnx") if stem + ".onnx" in onnx_names else None
-        found.append(Model(name, onnx or b"", check(name, info, onnx)))
+        info = check(name, info, onnx)
+        found.append(Model(name, onnx, info))
     return found
 
 
@@ -109,7 +124,10 @@ def read(path: str | Path) -> list[Model]:
                 raise BundleError(f"{path.name} unpacks to over {MAX_MODEL_BYTES // 10**6} MB: "
                                   "not a bundle of this book's models")  # fmt: skip
             return _pairs([i.filename for i in infos], zf.read)
-    except (zipfile.BadZipFile, EOFError, OSError) as err:
+    except NotImplementedError:  # a compression zipfile cannot read
+        raise BundleError(f"{path.name} is compressed in a way Python cannot read: "
+                          "zip the .onnx and .json again (stored or deflated)") from None  # fmt: skip
+    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as err:  # RuntimeError: encrypted
         raise BundleError(
             f"{path.name} is not a readable .zip ({err}): download it again"
         ) from None
@@ -130,9 +148,28 @@ def write(exported: list[Exported], path: str | Path, overwrite: bool = False) -
     return path
 
 
-def gather(spec: str, dest: str | Path, cache: str | Path | None = None) -> dict[str, Exported]:
+RESERVED = ("gray", "original")  # the page's other views
+
+
+def unique_label(label: str, taken) -> str:
+    """``label``, or ``label (2)``, ``label (3)``... whichever is not in ``taken`` (nor a view
+    of the page's); the page does the same with a model a reader drops."""
+    taken = set(taken) | set(RESERVED)
+    if label not in taken:
+        return label
+    k = 2
+    while f"{label} ({k})" in taken:
+        k += 1
+    return f"{label} ({k})"
+
+
+def gather(
+    spec: str, dest: str | Path, cache: str | Path | None = None, taken=()
+) -> dict[str, Exported]:
     """The models of ``spec`` (a folder, a ``.zip``, or ``https://...zip#sha256=HEX``) copied
-    into ``dest`` as ``web-NAME.onnx`` + ``.json``: ``{label: Exported}``. Raises
+    into ``dest`` as ``web-NAME.onnx`` + ``.json`` (earlier ``web-*`` files there are removed):
+    ``{label: Exported}``, each label unique among themselves and ``taken`` (the labels of the
+    page's other models). Raises
     ``BundleError`` (``Unreachable`` when the address does not answer) and ``data``'s
     ``ChecksumMismatch`` for a download that is not the pinned file."""
     from colorize_lib import profiles
@@ -141,7 +178,7 @@ def gather(spec: str, dest: str | Path, cache: str | Path | None = None) -> dict
     if spec.startswith(("http://", "https://")):
         from colorize_lib.data import remote
 
-        url, sha256 = remote._checksum(spec, None)
+        url, sha256 = remote.split_checksum(spec, None)
         if sha256 is None:
             raise BundleError(f"{url}: pin the file with {url}#sha256=<64 hex digits>")
         from colorize_lib.data.sources import SourceUnavailable
@@ -154,13 +191,14 @@ def gather(spec: str, dest: str | Path, cache: str | Path | None = None) -> dict
             raise Unreachable(str(err)) from None
     else:
         where = Path(spec).expanduser()
+    models = read(where)  # all checked before anything is copied
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.glob("web-*"):  # an earlier build's: this module's prefix
+        old.unlink()
     given: dict[str, Exported] = {}
-    for model in read(where):
-        label = model.label
-        while label in given:
-            label += " (2)"
+    for model in models:
+        label = unique_label(model.label, [*taken, *given])
         info = {**model.info, "label": label, "file": f"web-{model.name}.onnx"}
         onnx_path = files.write_bytes(dest / info["file"], model.onnx)
         json_path = files.write_json(dest / f"web-{model.name}.json", info)

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -500,7 +501,12 @@ def test_a_reader_drops_a_model_trained_elsewhere_onto_the_page(
         tab.open(f"{server}/{PHOTO_PAGE}.html")
         root = page.wait_for_selector(".colorize-photo[data-state=ready]", timeout=30_000)
         messages = []
-        for given in ([bad / "red.onnx", bad / "red.json"], [done.onnx], [zipped]):
+        by_hand = tmp_path / "by hand.zip"  # deflated, in a folder, with a Mac's debris
+        with zipfile.ZipFile(by_hand, "w", zipfile.ZIP_DEFLATED) as zf:
+            for p in (done.onnx, done.json):
+                zf.write(p, f"my models/{p.name}")
+                zf.writestr(f"__MACOSX/my models/._{p.name}", b"\0\5\x16\7")
+        for given in ([bad / "red.onnx", bad / "red.json"], [done.onnx], [by_hand], [zipped]):
             page.set_input_files(".colorize-photo .cyp-file", [str(p) for p in given])
             page.wait_for_function(
                 "document.querySelector('.colorize-photo').dataset.state != 'working'"
@@ -525,13 +531,14 @@ def test_a_reader_drops_a_model_trained_elsewhere_onto_the_page(
         tab.close()
     tab.check(PHOTO_PAGE)
     print(f"\ndropped: {messages}")
-    (s1, m1), (s2, m2), (s3, m3) = messages
+    (s1, m1), (s2, m2), (s3, m3), (s4, m4) = messages
     assert s1 == "error" and "red.onnx has 5000 bytes where red.json says" in m1, m1
     assert s2 == "error" and "red.onnx came without its red.json" in m2, m2
-    assert s3 == "ready" and m3.startswith("Added Red"), m3
+    assert s3 == "ready" and m3.startswith("Added Red:"), m3
+    assert s4 == "ready" and m4.startswith("Added Red (2):"), m4  # the same model again
     assert "16 reddish test pictures" in cards["Red"] and "(your model)" in cards["Red"], cards
     assert "colorized in" in status and "Red" in status, status
-    assert options == ["gray", "U-Net", "GAN", "Red", "original"], options
+    assert options == ["gray", "U-Net", "GAN", "Red", "Red (2)", "original"], options
     raw = base64.b64decode(views["Red"].split(",", 1)[1])
     in_browser = np.asarray(Image.open(io.BytesIO(raw)).convert("RGB"))
     lab_b, lab_p = color.rgb_to_lab_np(in_browser), color.rgb_to_lab_np(in_python)

@@ -127,7 +127,8 @@ def test_the_pin_file_gives_its_one_entry(tmp_path):
     with pytest.raises(bundle.BundleError, match="pins 2 entries"):
         bundle.pinned(pin)
     root = Path(__file__).resolve().parents[1]
-    assert bundle.pinned(root / "book" / "web-models.txt") is None  # nothing published yet
+    entry = bundle.pinned(root / "book" / "web-models.txt")  # the repository's: one or none
+    assert entry is None or "#sha256=" in entry
 
 
 def test_deflated_zip_made_by_hand_reads_too(tmp_path):
@@ -138,3 +139,38 @@ def test_deflated_zip_made_by_hand_reads_too(tmp_path):
             zf.write(p, f"my models/{p.name}")
     (tmp_path / "hand.zip").write_bytes(buf.getvalue())
     assert [m.name for m in bundle.read(tmp_path / "hand.zip")] == ["unet"]
+
+
+def test_mac_debris_is_skipped_and_two_models_of_one_name_refused(tmp_path):
+    _model(tmp_path / "m", "unet")
+    with zipfile.ZipFile(tmp_path / "mac.zip", "w") as zf:
+        for p in (tmp_path / "m").iterdir():
+            zf.write(p, f"models/{p.name}")
+            zf.writestr(f"__MACOSX/models/._{p.name}", b"\0\5\x16\7 resource fork")
+        zf.writestr("models/.DS_Store", b"\0")
+        zf.writestr("models/unet.card.json", "{}")
+    assert [m.name for m in bundle.read(tmp_path / "mac.zip")] == ["unet"]
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as zf:
+        for folder in ("a", "b"):
+            for p in (tmp_path / "m").iterdir():
+                zf.write(p, f"{folder}/{p.name}")
+    with pytest.raises(bundle.BundleError, match="two models are named unet"):
+        bundle.read(tmp_path / "two.zip")
+
+
+def test_labels_stay_unique_beside_the_page_s_own_models_and_views(tmp_path):
+    assert bundle.unique_label("U-Net", ["U-Net", "U-Net (2)"]) == "U-Net (3)"
+    assert bundle.unique_label("gray", []) == "gray (2)"  # the page's own views are taken
+    _model(tmp_path / "a", "unet", "U-Net")
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "web-old.onnx").write_bytes(b"an earlier build's")
+    given = bundle.gather(str(tmp_path / "a"), tmp_path / "web", taken=["U-Net", "GAN"])
+    assert list(given) == ["U-Net (2)"]
+    assert not (tmp_path / "web" / "web-old.onnx").exists()
+
+
+def test_sizes_that_are_not_numbers_are_one_line(tmp_path):
+    made = _model(tmp_path / "m", "unet")
+    made.json.write_text(json.dumps({**made.info, "bytes": "7"}))
+    with pytest.raises(bundle.BundleError, match="sizes are not numbers"):
+        bundle.read(tmp_path / "m")

@@ -202,9 +202,9 @@ SHOWS: dict[str, Shows] = {
                 for label, name in (("U-Net", "unet"), ("GAN", "gan"))
             ),
             r"^page weight: [\d.]+ MB = runtime [\d.]+ MB \(onnxruntime-web, .*\) \+ models .*",
-            # the book's own models only (nothing pinned in book/web-models.txt yet)
-            r"^the page's models: U-Net, GAN \(the book's own; no others were named for this "
-            r"build\)$",
+            # the book's own models, and those pinned in book/web-models.txt if any
+            r"^the page's models: U-Net, GAN(, .+| \(the book's own; no others were named for "
+            r"this build\))$",
             r"^colorize-models\.zip \([\d.]+ MB\): the U-Net and the GAN, for the page$",
         ),
         # the in-browser colorizer: its file input, the vendored runtime, the page's script

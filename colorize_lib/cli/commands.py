@@ -204,7 +204,7 @@ def run_export(args) -> int:
         runtime.setup(precision="float32")
         if args.zip:
             Path(args.out).mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=args.out, prefix=".export-") as tmp:
+            with tempfile.TemporaryDirectory(prefix="colorize-export-") as tmp:
                 done = export.export(
                     args.model, tmp, onnx_path.stem, args.float16, model=None, label=args.label
                 )

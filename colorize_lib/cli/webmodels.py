@@ -8,7 +8,8 @@ SHA-256 and the line to pin in ``book/web-models.txt`` once the zip is on a web 
 then downloads, verifies and shows them beside the book's own models (``bundle.gather``).
 
 Each step is the command line's own (the same checks, checkpoints and resume): run the same
-command again after an interruption and it goes on where it stopped.
+command again after an interruption and it goes on where it stopped (a model already written is
+not trained again; remove it to retrain it).
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ def run_web_models(args) -> int:
         return 2
     parser = build_parser()
     for argv in steps(args, profile):
+        done_model = Path(argv[argv.index("--out") + 1])
+        if done_model.exists():  # train and train-gan write their model only when finished
+            print(f"\n== {argv[0]}: {done_model.name} is trained (remove it to train it again) ==")
+            continue
         print(f"\n== {argv[0]} ({profile.name} profile's settings) ==")
         code = COMMANDS[argv[0]][2](parser.parse_args(argv))
         if code:

@@ -187,7 +187,7 @@ class _Late(Exception):
 # ----------------------------------------------------------------------------------------------
 
 
-def _checksum(url: str, sha256: str | None) -> tuple[str, str | None]:
+def split_checksum(url: str, sha256: str | None) -> tuple[str, str | None]:
     """(the address without ``#sha256=...``, the checksum it or ``sha256`` gives, lower case)."""
     url, fragment = urldefrag(url)
     if fragment:
@@ -221,7 +221,7 @@ class UrlArchiveSource(FileSource):
         cache_dir: str | os.PathLike | None = None,
         licence: str = "see where the archive comes from",
     ):
-        url, self.sha256 = _checksum(url, sha256)
+        url, self.sha256 = split_checksum(url, sha256)
         self.url, self.licence = url, licence
         if cache_dir is None:
             cache_dir = profiles.cache_dir() / "downloads"

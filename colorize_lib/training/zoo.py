@@ -136,8 +136,9 @@ def _load(folder: Path, key: str, what: str, model: keras.Model | None = None) -
 
 def to_train(run: Run, split: data.Split) -> list[str]:
     """Which of chapter 3's U-Net (``"unet"``) and chapter 4's GAN (``"gan"``) the cache does not
-    hold yet for this run and split (same profile, data, seed and code): what a chapter that
-    needs them will train first."""
+    hold yet for this run and split (same profile, data, seed, code, precision, encoder and
+    size; whether ImageNet's weights load is known only once the U-Net is built, so a note, not
+    a key): what a chapter that needs them will train first."""
     P, code = run.profile, code_hash()
     have = set()
     for recipe_file in profiles.cache_dir(P).glob("*-*/recipe.json"):
@@ -145,10 +146,14 @@ def to_train(run: Run, split: data.Split) -> list[str]:
             recipe = json.loads(recipe_file.read_text())
         except (OSError, ValueError):
             continue
-        epochs = {"unet": P.unet_epochs, "gan": P.gan_epochs}.get(recipe.get("kind"))
+        kind = recipe.get("kind")
+        epochs = {"unet": P.unet_epochs, "gan": P.gan_epochs}.get(kind)
         if (
             epochs == recipe.get("epochs")
             and recipe.get("start_from") is None
+            and recipe.get("precision") == run.precision
+            and (kind == "gan" or recipe.get("encoder") == P.encoder)
+            and (kind == "gan" or recipe.get("size") == split.train.shape[1])
             and (recipe.get("data"), recipe.get("seed"), recipe.get("code"))
             == (split.key, run.seed, code)
             and (recipe_file.parent / "model.keras").exists()

@@ -206,7 +206,10 @@
   // ---- Models a reader drops: .onnx + .json pairs, or a .zip of them (bundle.py's checks) -------
   const NEEDS = ["working_size", "input", "output", "L_scale", "ab_scale", "bytes"];
   const MAX_MODEL_BYTES = 200e6; // bundle.MAX_MODEL_BYTES
-  const isModelFile = (name) => /\.(onnx|json|zip)$/i.test(name);
+  const isModelFile = (name) => /\.(onnx|json|zip)$/.test(name);
+  // bundle._ignored: a Mac's __MACOSX/ and ._NAME copies, hidden files, model cards
+  const ignored = (name) =>
+    name.split("/").includes("__MACOSX") || /(^|\/)\./.test(name) || name.endsWith(".card.json");
 
   class ModelError extends Error {}
 
@@ -229,22 +232,26 @@
         if (view.getUint32(p, true) !== 0x02014b50) throw new RangeError("entry");
         const method = view.getUint16(p + 10, true);
         const csize = view.getUint32(p + 20, true);
+        if (csize === 0xffffffff) throw new ModelError(`${name} is a zip64 file: zip it again as a plain .zip`);
         total += view.getUint32(p + 24, true); // the entry's size once unpacked
         const n = view.getUint16(p + 28, true);
         const local = view.getUint32(p + 42, true);
         const entry = new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + n));
         p += 46 + n + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
         if (total > MAX_MODEL_BYTES) throw new ModelError(`${name} is far larger than a model`);
-        if (entry.endsWith("/") || !isModelFile(entry)) continue;
+        if (entry.endsWith("/") || !isModelFile(entry) || ignored(entry)) continue;
         const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
         if (start + csize > bytes.length) throw new RangeError("entry");
         const data = bytes.subarray(start, start + csize);
         if (method === 0) out[entry] = data;
         else if (method === 8) {
+          if (typeof DecompressionStream === "undefined") {
+            throw new ModelError(`this browser cannot unpack ${name}: unzip it and drop its .onnx and .json`);
+          }
           const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
           out[entry] = new Uint8Array(await new Response(stream).arrayBuffer());
         } else {
-          throw new ModelError(`${name}: ${entry} is compressed in a way the page cannot read`);
+          throw new ModelError(`${name}: ${entry} is compressed in a way the page cannot read; unzip it and drop the files`);
         }
       }
     } catch (err) {
@@ -265,15 +272,17 @@
     const found = {};
     for (const file of files) {
       const buffer = await file.arrayBuffer();
-      if (/\.zip$/i.test(file.name)) Object.assign(found, await unzip(file.name, buffer));
-      else found[file.name] = new Uint8Array(buffer);
+      if (/\.zip$/.test(file.name)) Object.assign(found, await unzip(file.name, buffer));
+      else if (!ignored(file.name)) found[file.name] = new Uint8Array(buffer);
     }
-    const stem = (n) => n.replace(/^.*\//, "").replace(/\.(onnx|json)$/i, "");
-    const jsons = Object.keys(found).filter((n) => /\.json$/i.test(n) && !/\.card\.json$/i.test(n));
+    // as bundle._pairs: PATH/NAME.json with PATH/NAME.onnx, two models of one NAME refused
+    const stem = (n) => n.replace(/\.(onnx|json)$/, "");
+    const base = (n) => stem(n).replace(/^.*\//, "");
+    const jsons = Object.keys(found).filter((n) => n.endsWith(".json"));
     const onnx = {};
-    for (const n of Object.keys(found)) if (/\.onnx$/i.test(n)) onnx[stem(n)] = found[n];
+    for (const n of Object.keys(found)) if (n.endsWith(".onnx")) onnx[stem(n)] = found[n];
     if (!jsons.length) {
-      const lone = Object.keys(onnx)[0];
+      const lone = Object.keys(onnx).map(base)[0];
       throw new ModelError(
         lone
           ? `${lone}.onnx came without its ${lone}.json: drop both files (or the .zip export wrote)`
@@ -282,7 +291,10 @@
     }
     const models = [];
     for (const j of jsons.sort()) {
-      const name = stem(j);
+      const name = base(j);
+      if (models.some((m) => m.name === name)) {
+        throw new ModelError(`two models are named ${name}: give each model its own name`);
+      }
       let info;
       try {
         info = JSON.parse(new TextDecoder().decode(found[j]));
@@ -294,17 +306,22 @@
           `${name}.json is not a model description written by the book's export: export the model again`
         );
       }
-      const bytes = onnx[name];
+      if (!Number.isInteger(info.bytes) || !Number.isInteger(info.working_size)) {
+        throw new ModelError(`${name}.json is damaged (its sizes are not numbers): export it again`);
+      }
+      const bytes = onnx[stem(j)];
       if (!bytes) throw new ModelError(`${name}.json has no ${name}.onnx beside it: give both files`);
       if (bytes.length !== info.bytes) {
         throw new ModelError(
           `${name}.onnx has ${bytes.length} bytes where ${name}.json says ${info.bytes}: ` +
-            "the file is damaged or not the one exported with it"
+            "the file is damaged or not the one exported with it; export the model again"
         );
       }
       const digest = info.sha256 ? await sha256(bytes) : null;
       if (digest && digest !== info.sha256) {
-        throw new ModelError(`${name}.onnx does not have the SHA-256 its JSON gives: it is damaged`);
+        throw new ModelError(
+          `${name}.onnx does not have the SHA-256 its JSON gives: the file is damaged; download or export it again`
+        );
       }
       models.push({ name, info, onnx: bytes });
     }
@@ -312,6 +329,15 @@
   }
 
   // ---- The page --------------------------------------------------------------------------------
+  /** bundle.unique_label: `label`, else `label (2)`, `label (3)`... (gray and original taken). */
+  function uniqueLabel(label, taken) {
+    const all = new Set([...taken, "gray", "original"]);
+    if (!all.has(label)) return label;
+    let k = 2;
+    while (all.has(`${label} (${k})`)) k++;
+    return `${label} (${k})`;
+  }
+
   const now = () => performance.now() / 1000;
   const tick = () => new Promise((r) => setTimeout(r, 0)); // let the status line paint
 
@@ -387,11 +413,14 @@
       root.dataset.state = "working";
       say("Reading the model files ...");
       await tick();
+      const added = [];
       try {
-        const added = [];
+        const ready = [];
         for (const { name, info, onnx } of await readModels(files)) {
-          let label = String(info.label || name);
-          while (models.some((m) => m.label === label)) label += " (yours)";
+          const label = uniqueLabel(String(info.label || name), [
+            ...models.map((m) => m.label),
+            ...ready.map((r) => r.model.label),
+          ]);
           const model = {
             label,
             bytes: onnx,
@@ -409,11 +438,16 @@
           }
           if (!net.inputNames.includes(model.input) || !net.outputNames.includes(model.output)) {
             delete sessions[label];
-            throw new ModelError(`${name}.onnx does not have the input and output its JSON names`);
+            throw new ModelError(
+              `${name}.onnx does not have the input and output its JSON names: export the model again`
+            );
           }
+          ready.push({ model, lines: info.card_lines });
+        }
+        for (const { model, lines } of ready) {  // all of them, or none
           models.push(model);
-          showCard(label, info.card_lines || ["what it learned from was not recorded"]);
-          added.push(label);
+          showCard(model.label, lines || ["what it learned from was not recorded"]);
+          added.push(model.label);
         }
         pickers();
         root.dataset.state = "ready";
@@ -566,6 +600,10 @@
 
     /** Files picked or dropped: model files are added first, then the first photo colorized. */
     async function take(list) {
+      if (root.dataset.state === "working") {
+        say("The page is still working: drop it again in a moment.", false);
+        return;
+      }
       const files = Array.from(list);
       const modelFiles = files.filter((f) => isModelFile(f.name));
       const photo = files.find((f) => !isModelFile(f.name));
