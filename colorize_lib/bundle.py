@@ -89,7 +89,7 @@ def _pairs(names: list[str], read) -> list[Model]:
     """Models from a listing of file names and a function reading one of them (bytes): each
     ``PATH/NAME.json`` with its ``PATH/NAME.onnx``; two models of one NAME are refused."""
     names = [n for n in names if not _ignored(n)]
-    jsons = sorted(n for n in names if n.endswith(".json"))
+    jsons = [n for n in names if n.endswith(".json")]  # in the order given (a zip's: written)
     if not jsons:
         raise BundleError("no exported model in it (no NAME.json beside a NAME.onnx)")
     onnx_names = set(n for n in names if n.endswith(".onnx"))

@@ -106,11 +106,22 @@ def to_onnx(model, path: Path, size: int) -> None:
     """Write ``model`` (a float32 Keras colorizer) to ``path`` as ONNX, batch size free."""
     import tensorflow as tf
 
-    model(np.zeros((1, size, size, 1), np.float32), training=False)  # export needs a called model
-    name = model.inputs[0].name if getattr(model, "inputs", None) else "L_norm"
-    signature = [tf.TensorSpec([None, size, size, 1], tf.float32, name=name)]
+    zeros = [np.zeros((1, size, size, c), np.float32) for c in _channels(model)]
+    model(zeros if len(zeros) > 1 else zeros[0], training=False)  # export needs a called model
+    names = [i.name for i in model.inputs] if getattr(model, "inputs", None) else ["L_norm"]
+    signature = [
+        tf.TensorSpec([None, size, size, c], tf.float32, name=name)
+        for c, name in zip(_channels(model), names, strict=True)
+    ]
     with _quiet():
+        # one argument: the picture, or (a hint U-Net) the list of its three inputs
+        signature = signature if len(signature) == 1 else [signature]
         model.export(str(path), format="onnx", input_signature=signature, verbose=False)
+
+
+def _channels(model) -> tuple[int, ...]:
+    """The channels of each input: ``(1,)`` for a colorizer, ``(1, 2, 1)`` for a hint U-Net."""
+    return (1, 2, 1) if len(getattr(model, "inputs", None) or ()) == 3 else (1,)
 
 
 def to_float16(path: Path) -> None:
@@ -134,10 +145,14 @@ def max_difference(model, path: Path, size: int, n: int = 2, seed: int = 0) -> f
         return None
     import onnxruntime as ort
 
-    L_norm = np.random.default_rng(seed).uniform(-1, 1, (n, size, size, 1)).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    x = [rng.uniform(-1, 1, (n, size, size, c)).astype(np.float32) for c in _channels(model)]
+    if len(x) == 3:  # hints: a mask of 0 and 1, colours only where it is 1
+        x[2] = (x[2] > 0.8).astype(np.float32)
+        x[1] *= x[2]
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    (got,) = session.run(None, {session.get_inputs()[0].name: L_norm})
-    want = np.asarray(model(L_norm, training=False), np.float32)
+    (got,) = session.run(None, {i.name: v for i, v in zip(session.get_inputs(), x, strict=True)})
+    want = np.asarray(model(x if len(x) > 1 else x[0], training=False), np.float32)
     return float(np.abs(got - want).max())
 
 
@@ -194,6 +209,7 @@ def export(
         "file": onnx_path.name,
         "working_size": size,
         "input": graph.input[0].name,
+        "inputs": [i.name for i in graph.input],  # a hint U-Net: L, hint colours, hint mask
         "output": graph.output[0].name,
         "L_scale": color.L_SCALE,  # L_norm = L / L_scale - 1
         "ab_scale": color.AB_SCALE,  # ab = ab_norm * ab_scale

@@ -98,8 +98,13 @@ def working_size(model, size: int | None = None) -> int:
     """``size`` if given, else the size the model was built for, else ``DEFAULT_WORKING_SIZE``."""
     if size:
         return int(size)
-    built = model.input_shape[1]
+    built = model.inputs[0].shape[1] if takes_hints(model) else model.input_shape[1]
     return int(built) if built else DEFAULT_WORKING_SIZE
+
+
+def takes_hints(model) -> bool:
+    """Whether ``model`` is a hint U-Net (``models.build_hint_unet``: L, hint colours, mask)."""
+    return len(getattr(model, "inputs", None) or ()) == 3
 
 
 class _Predict:
@@ -113,10 +118,11 @@ class _Predict:
     def __init__(self, model):
         self.model = weakref.ref(model)
 
-    def __call__(self, L_norm):  # [B, s, s, 1] -> [B, s, s, 2]
+    def __call__(self, *inputs):  # L_norm [B, s, s, 1] (+ hint maps) -> [B, s, s, 2]
         import tensorflow as tf
 
-        return tf.cast(self.model()(L_norm, training=False), tf.float32)
+        x = list(inputs) if len(inputs) > 1 else inputs[0]
+        return tf.cast(self.model()(x, training=False), tf.float32)
 
 
 def predictor(model, size: int):
@@ -130,17 +136,26 @@ def predictor(model, size: int):
 
     per_model = _PREDICTORS.setdefault(model, {})
     if size not in per_model:
-        signature = [tf.TensorSpec([None, size, size, 1], tf.float32)]
+        signature = [tf.TensorSpec([None, size, size, c], tf.float32) for c in (1, 2, 1)]
+        signature = signature if takes_hints(model) else signature[:1]
         per_model[size] = tf.function(_Predict(model), input_signature=signature)
     return per_model[size]
 
 
-def _predict_ab(model, L_small: np.ndarray, batch_size: int) -> np.ndarray:
-    """``ab`` (Lab units) for small lightness pictures ``L_small [N, s, s]``: ``[N, s, s, 2]``."""
-    predict = predictor(model, L_small.shape[1])
+def _predict_ab(model, L_small: np.ndarray, batch_size: int, hint_maps=None) -> np.ndarray:
+    """``ab`` (Lab units) for small lightness pictures ``L_small [N, s, s]``: ``[N, s, s, 2]``.
+    A hint U-Net also reads ``hint_maps`` = ``(hint_ab [N, s, s, 2], hint_mask [N, s, s, 1])``
+    (``hints.maps``; none: no hints)."""
+    N, s = L_small.shape[:2]
+    predict = predictor(model, s)
     L_norm = (L_small / color.L_SCALE - 1.0)[..., None].astype(np.float32)  # [N, s, s, 1]
+    inputs = [L_norm]
+    if takes_hints(model):
+        hint_maps = hint_maps or (np.zeros((N, s, s, 2), np.float32), np.zeros((N, s, s, 1)))
+        inputs += [np.asarray(m, np.float32) for m in hint_maps]
     ab_norm = [
-        predict(L_norm[i : i + batch_size]).numpy() for i in range(0, len(L_norm), batch_size)
+        predict(*(x[i : i + batch_size] for x in inputs)).numpy()
+        for i in range(0, len(L_norm), batch_size)
     ]
     return np.concatenate(ab_norm) * color.AB_SCALE  # [N, s, s, 2]
 
@@ -183,13 +198,23 @@ def colorize_batch(
     return np.stack(out) if out else np.zeros((0, *np.shape(images)[1:3], 3), np.uint8)
 
 
-def colorize(model, image: Any, size: int | None = None) -> np.ndarray:
+def colorize(model, image: Any, size: int | None = None, hints=None) -> np.ndarray:
     """Colorize a picture at its own resolution: ``uint8 [H, W, 3]`` RGB.
 
     ``image``: colour ``[H, W, 3]`` (made gray first) or gray ``[H, W]`` / ``[H, W, 1]``, as
     ``uint8``, ``uint16`` or float in [0, 1]. ``size``: working size (default: the model's).
+    ``hints`` (a hint U-Net only): ``[(y, x, a_norm, b_norm)]`` at the working size
+    (``hints.read_file``, ``hints.place``).
     """
-    return colorize_batch(model, [image], size=size, batch_size=1)[0]
+    if hints is None:
+        return colorize_batch(model, [image], size=size, batch_size=1)[0]
+    from colorize_lib import hints as hint_maps
+
+    s = working_size(model, size)
+    L = lightness(image)
+    maps = [m[None] for m in hint_maps.maps(hints, s)]
+    ab = _predict_ab(model, pictures.resize(L, s, s, "lanczos")[None], 1, maps)[0]
+    return _recombine(L, ab)
 
 
 def colorize_files(
@@ -197,13 +222,15 @@ def colorize_files(
     jobs: Iterable[tuple[Path, Path]],
     size: int | None = None,
     progress: bool = True,
+    hints=None,
 ) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Colorize picture files into PNGs: ``jobs`` are ``(input file, output path)`` pairs
     (``jobs.plan`` decides them so that nothing is overwritten by mistake).
 
     Each file is read with ``pictures.read`` (EXIF orientation, 16-bit gray kept), colorized at
     its full resolution and written atomically (``pictures.write_png``). A file that cannot be
-    read or written is recorded, not fatal. Returns ``(written, [(file, reason), ...])``.
+    read or written is recorded, not fatal. ``hints``: for a hint U-Net, as ``colorize`` takes
+    them (the same for every file: ``colorize --hints`` gives one). Returns ``(written, [(file, reason), ...])``.
     """
     jobs = list(jobs)
     written: list[Path] = []
@@ -214,7 +241,7 @@ def colorize_files(
         jobs = tqdm(jobs, unit="photo", desc="colorizing", disable=None)
     for src, dst in jobs:
         try:
-            rgb = colorize(model, pictures.read(src, keep_gray=True), size=size)
+            rgb = colorize(model, pictures.read(src, keep_gray=True), size=size, hints=hints)
         except (OSError, ValueError) as err:  # pictures.ImageReadError is a ValueError
             failed.append((Path(src), f"{type(err).__name__}: {err}"))
             continue

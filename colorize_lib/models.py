@@ -29,6 +29,7 @@ import warnings
 from collections.abc import Callable
 
 import keras
+import numpy as np
 from keras import layers
 
 from colorize_lib import profiles, shapes
@@ -157,6 +158,67 @@ def build_unet(
     return model
 
 
+def build_hint_unet(
+    image_size: int | None = None, encoder: str = "MobileNetV2", weights: str | None = "imagenet"
+) -> keras.Model:
+    """Chapter 7's hint U-Net: ``[L_norm [H,W,1], hint_ab [H,W,2], hint_mask [H,W,1]]`` ->
+    ``ab_norm [H, W, 2]``. ``build_unet``'s network, with the hints (colours and mask) averaged
+    down to each decoder size and concatenated to that size's skip, after the encoder's
+    features: a click reaches the coarse levels that spread colour over a whole region, and the
+    encoder (ImageNet's, when it loads) still sees a gray picture. ``from_unet`` starts it from a
+    trained U-Net: with no hint it then computes exactly what that U-Net does."""
+    spec = shapes.encoder_spec(encoder)
+    size = shapes.check_size(image_size)
+    enc, pretrained = build_encoder(size, encoder, weights)
+    L = keras.Input((size, size, 1), name="L_norm")  # [B, H, W, 1] in [-1, 1]
+    hint_ab = keras.Input((size, size, 2), name="hint_ab")  # [B, H, W, 2], 0 where no hint
+    hint_mask = keras.Input((size, size, 1), name="hint_mask")  # [B, H, W, 1], 1 in a hint
+    hints = layers.Concatenate(name="hints")([hint_ab, hint_mask])  # [B, H, W, 3]
+    rgb = layers.Concatenate(name="repeat_L")([L, L, L])  # [B, H, W, 3]
+    rgb = layers.Rescaling(spec.scale, spec.offset, name="encoder_preprocess")(rgb)
+    *skips, x = enc(rgb)
+
+    f16, f8, f4, f2, f1 = spec.decoder_filters
+    for skip, filters, level in zip(skips[::-1], (f16, f8, f4, f2), (16, 8, 4, 2), strict=True):
+        pooled = layers.AveragePooling2D(level, name=f"hints{level}")(hints)  # [B, H/l, W/l, 3]
+        skip = layers.Concatenate(name=f"dec{level}_hints")([skip, pooled])
+        x = up_block(x, skip, filters, f"dec{level}")  # [B, H/level, W/level, filters]
+    full = layers.Concatenate(name="dec1_hints")([L, hints])  # [B, H, W, 4]
+    x = up_block(x, full, f1, "dec1")  # [B, H, W, f1]
+    ab = layers.Conv2D(2, 1, name="ab_logits")(x)
+    ab = layers.Activation("tanh", dtype="float32", name="ab_norm")(ab)  # [B, H, W, 2]
+    model = keras.Model([L, hint_ab, hint_mask], ab, name="hint_unet")
+    model.pretrained, model.weights_note = pretrained, enc.weights_note
+    if not pretrained:
+        for layer in _all_layers(model):
+            if isinstance(layer, layers.BatchNormalization):
+                layer.momentum = RANDOM_INIT_BN_MOMENTUM
+    return model
+
+
+def from_unet(hint_model: keras.Model, unet: keras.Model) -> keras.Model:
+    """Start ``hint_model`` from a trained ``unet`` of the same encoder and size: every weight
+    copied; the first convolution after each skip gets zeros for its hint channels (they come
+    last), so with no hint the two networks compute the same."""
+    theirs = {layer.name: layer for layer in unet.layers}
+    for layer in hint_model.layers:
+        if layer.name not in theirs or not layer.weights:
+            continue
+        for mine, w in zip(layer.weights, theirs[layer.name].get_weights(), strict=True):
+            if tuple(mine.shape) == w.shape:
+                mine.assign(w)
+            else:  # a 3x3 kernel [3, 3, C + hints, F]: the U-Net's C first, zeros for hints
+                grown = np.zeros(tuple(mine.shape), w.dtype)
+                grown[:, :, : w.shape[2], :] = w
+                mine.assign(grown)
+    for mine, theirs_l in zip(_all_layers(hint_model), _all_layers(unet), strict=False):
+        if isinstance(mine, layers.BatchNormalization) and isinstance(
+            theirs_l, layers.BatchNormalization
+        ):
+            mine.momentum = theirs_l.momentum
+    return hint_model
+
+
 def up_block(x, skip, filters: int, name: str):
     """The decoder block: ``x [B, h, w, C]``, ``skip [B, 2h, 2w, Cs]`` -> ``[B, 2h, 2w, filters]``.
 
@@ -211,7 +273,11 @@ def count_params(model: keras.Model) -> dict[str, int]:
 
 def check_colorizer(model: keras.Model) -> None:
     """Raise a clear error unless ``model`` maps ``L_norm [B, H, W, 1]`` to ``ab_norm [B, H, W, 2]``."""
-    shape_in = tuple(getattr(model, "input_shape", None) or ())  # subclassed models have none
+    inputs = getattr(model, "inputs", None) or ()
+    if len(inputs) == 3:  # a hint U-Net (chapter 7): its first input is the gray picture
+        shape_in = tuple(inputs[0].shape)
+    else:
+        shape_in = tuple(getattr(model, "input_shape", None) or ())  # subclassed: none
     shape_out = tuple(getattr(model, "output_shape", None) or ())
     if len(shape_in) != 4 or shape_in[-1] != 1 or len(shape_out) != 4 or shape_out[-1] != 2:
         raise ValueError(
@@ -236,7 +302,7 @@ def copy_model(model: keras.Model, dtype: str | None = None) -> keras.Model:
 
         clone = keras.models.clone_model(model, clone_function=rebuild, recursive=True)
     else:
-        encoder = next((e for e in shapes.ENCODERS if model.name == _unet_name(e)), None)
+        encoder = encoder_name(model)
         if encoder is not None:  # one of ours: build it afresh, so its layers take today's policy
             clone = build_unet(model.input_shape[1], encoder, weights=None)
         else:
@@ -246,6 +312,12 @@ def copy_model(model: keras.Model, dtype: str | None = None) -> keras.Model:
         if isinstance(mine, layers.BatchNormalization):
             mine.momentum = theirs.momentum  # pretrained or not: keep how it was trained
     return clone
+
+
+def encoder_name(model: keras.Model) -> str | None:
+    """Which of ``shapes.ENCODERS`` a U-Net of ``build_unet`` was built with (its name says),
+    or ``None`` for another model."""
+    return next((e for e in shapes.ENCODERS if model.name == _unet_name(e)), None)
 
 
 def _unet_name(encoder: str) -> str:

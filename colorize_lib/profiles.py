@@ -57,6 +57,8 @@ class Profile:
     # a few hundred steps its adversarial push barely moves the colours, so short runs use less
     gan_l1_weight: float
     gan_warmup_epochs: int  # discriminator-only epochs before the GAN's (DeOldify's "NoGAN")
+    # hint U-Net (chapter 7): epochs of learning the hints, from chapter 3's U-Net
+    hint_epochs: int
     # evaluation (chapter 5)
     n_eval: int  # held-out pictures scored in chapter 5
     n_quiz: int  # pairs in the "which one is real?" quiz
@@ -92,6 +94,7 @@ PROFILES: dict[str, Profile] = {
         gan_epochs=1,
         gan_l1_weight=100.0,  # a few steps on a few pictures: L1 keeps them sane
         gan_warmup_epochs=1,
+        hint_epochs=1,
         n_eval=8,
         n_quiz=3,
         resolution_sizes=(32, 64),  # multiples of 32 (the encoder halves 5 times)
@@ -116,6 +119,7 @@ PROFILES: dict[str, Profile] = {
         gan_epochs=8,
         gan_l1_weight=10.0,
         gan_warmup_epochs=1,
+        hint_epochs=6,
         n_eval=160,
         n_quiz=8,
         resolution_sizes=(32, 64),
@@ -134,6 +138,7 @@ PROFILES: dict[str, Profile] = {
         gan_epochs=10,
         gan_l1_weight=100.0,
         gan_warmup_epochs=1,
+        hint_epochs=8,
         n_eval=1000,
         n_quiz=12,
         resolution_sizes=(64, 128),

@@ -235,14 +235,21 @@ def _parse(name: str) -> tuple[int, int]:
     return int(seed), int(index)
 
 
-def ambiguous_masks(names: list[str], size: int) -> np.ndarray:
-    """Where the colour is ambiguous, bool [N, size, size], for procedural pictures named as
-    splits name them. Raises ``ValueError`` for any other name: a photo has no such map."""
+def element_maps(names: list[str], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``element_map`` of each procedural picture named as splits name them: labels uint8
+    [N, size, size] and where the colour is ambiguous, bool [N, size, size]. Raises
+    ``ValueError`` for any other name: a photo has no such map."""
+    labels = np.zeros((len(names), size, size), np.uint8)  # [N, S, S]
     masks = np.zeros((len(names), size, size), bool)  # [N, S, S]
     for k, name in enumerate(names):
         seed, index = _parse(name)
-        masks[k] = element_map(index, size, seed)[1]
-    return masks
+        labels[k], masks[k] = element_map(index, size, seed)
+    return labels, masks
+
+
+def ambiguous_masks(names: list[str], size: int) -> np.ndarray:
+    """Where the colour is ambiguous, bool [N, size, size] (``element_maps``' second half)."""
+    return element_maps(names, size)[1]
 
 
 def picture_of(name: str, size: int) -> np.ndarray:

@@ -547,6 +547,94 @@ def test_a_reader_drops_a_model_trained_elsewhere_onto_the_page(
     assert ab_diff < 2.0, f"the dropped model's colours differ from Python's by {ab_diff:.2f}"
 
 
+HINT_PAGE = "notebooks/07_hints"
+
+
+def _hue_chroma(rgb: np.ndarray, where: np.ndarray) -> tuple[float, float]:
+    """Mean hue (degrees, of the mean ab) and mean chroma of ``rgb`` uint8 over ``where``."""
+    from colorize_lib import color
+
+    ab = color.rgb_to_lab_np(rgb)[..., 1:][where]  # [n, 2]
+    a, b = ab.mean(0)
+    return float(np.degrees(np.arctan2(b, a))), float(np.hypot(ab[:, 0], ab[:, 1]).mean())
+
+
+@pytest.mark.browser
+def test_a_lavender_hint_turns_the_meadow_lavender_as_the_command_line_does(
+    book_build, server, browser, tmp_path
+):
+    """Chapter 7's page as a person uses it: pick the meadow's true lavender, click in the
+    meadow; the meadow turns lavender (mean hue within 25 degrees of the truth's), the page's
+    colours equal `colorize --hints` with the hints the page saved (mean ab difference under 2),
+    and a click outside the picture and a bad hints file get one line each."""
+    from PIL import Image
+    from scipy import ndimage
+
+    from colorize_lib import cli, color, hints
+    from colorize_lib.data import files
+
+    _, picture, meadow = hints.lavender_meadow(256)
+    Image.fromarray(picture).save(tmp_path / "meadow.png")
+    lab = color.rgb_to_lab_np(picture)
+    want_hue, want_chroma = _hue_chroma(picture, meadow)
+    rgb = color.lab_to_rgb_keep_L(lab[meadow].mean(0)[None, None])[0, 0]
+    lavender = "#" + "".join(f"{v:02x}" for v in rgb)
+    y, x = np.unravel_index(int(np.argmax(ndimage.distance_transform_edt(meadow))), meadow.shape)
+    (tmp_path / "bad.json").write_text('{"hints": [{"x": 1, "y": 1, "color": "purple"}]}')
+    tab = _OfflinePage(browser)
+    page = tab.page
+    ready = "(r) => r.dataset.state === 'ready' && r.hintPage.hints().length === {n}"
+    try:
+        tab.open(f"{server}/{HINT_PAGE}.html")
+        root = page.wait_for_selector(".hint-page[data-state=ready]", timeout=60_000)
+        before = np.asarray(page.evaluate("(r) => Array.from(r.lastRgba)", root), np.uint8)
+        page.fill(".hint-page .hp-color", lavender)
+        box = root.query_selector(".hp-canvas").bounding_box()
+        page.mouse.click(box["x"] + (x + 0.5) * box["width"] / 256,
+                         box["y"] + (y + 0.5) * box["height"] / 256)  # fmt: skip
+        page.wait_for_function(ready.format(n=1), arg=root)
+        after = np.asarray(page.evaluate("(r) => Array.from(r.lastRgba)", root), np.uint8)
+        status = root.query_selector(".hp-status").inner_text()
+        with page.expect_download() as saved:
+            root.query_selector(".hp-save").click()
+        saved.value.save_as(tmp_path / "hints.json")
+        page.evaluate("(r) => r.hintPage.add(300, 10)", root)
+        outside = root.query_selector(".hp-status").inner_text()
+        page.set_input_files(".hint-page .hp-load", str(tmp_path / "bad.json"))
+        page.wait_for_function("(r) => r.querySelector('.hp-status.hp-error') !== null", arg=root)
+        refusal = root.query_selector(".hp-status").inner_text()
+        timings = page.evaluate("(r) => r.hintTimings", root)
+    finally:
+        tab.close()
+    tab.check(HINT_PAGE)
+    before = before.reshape(256, 256, 4)[..., :3]
+    after = after.reshape(256, 256, 4)[..., :3]
+    hue_before, chroma_before = _hue_chroma(before, meadow)
+    hue_after, chroma_after = _hue_chroma(after, meadow)
+    print(f"\nmeadow: truth hue {want_hue:.0f} deg, chroma {want_chroma:.1f}; no hint: hue "
+          f"{hue_before:.0f}, chroma {chroma_before:.1f}; one lavender hint: hue {hue_after:.0f},"
+          f" chroma {chroma_after:.1f}; updates (ms): {[round(t) for t in timings]}")  # fmt: skip
+    off = abs((hue_after - want_hue + 180) % 360 - 180)
+    assert off < 25, f"the meadow's hue is {hue_after:.0f} degrees, the truth's {want_hue:.0f}"
+    assert "1 hint: colorized 256x256" in status, status
+    assert "(300, 10) is outside the 256x256 picture" in outside, outside
+    assert "bad.json is not a hints file" in refusal, refusal
+    # the command line, with the hints the page saved, colours the meadow the same way
+    saved_hints = json.loads((tmp_path / "hints.json").read_text())["hints"]
+    assert len(saved_hints) == 1 and saved_hints[0]["color"] == lavender
+    want = json.loads((book_build.html / "_static" / "models" / "hints.json").read_text())
+    (model,) = [p for p in book_build.cache.rglob("model.keras")
+                if files.sha256(p) == want["keras_sha256"]]  # fmt: skip
+    argv = ["colorize", str(tmp_path / "meadow.png"), "--model", str(model), "--hints",
+            str(tmp_path / "hints.json"), "--out", str(tmp_path / "out")]  # fmt: skip
+    assert cli.main(argv) == 0
+    in_python = np.asarray(Image.open(tmp_path / "out" / "meadow.png").convert("RGB"))
+    diff = np.linalg.norm(color.rgb_to_lab_np(after)[..., 1:]
+                          - color.rgb_to_lab_np(in_python)[..., 1:], axis=-1).mean()  # fmt: skip
+    print(f"page vs colorize --hints: mean ab difference {diff:.3f}")
+    assert diff < 2.0, f"the page's colours differ from the command line's by {diff:.2f}"
+
+
 _MATH_JS = """
 async ({rgba, ab, w, h, s}) => {
   const M = window.ColorizeMath;

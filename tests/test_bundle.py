@@ -40,8 +40,8 @@ def test_a_zip_written_reads_back_as_its_models(tmp_path):
     made = [_model(tmp_path / "m", "unet", "U-Net (photos)"), _model(tmp_path / "m", "gan")]
     zipped = bundle.write(made, tmp_path / "models.zip")
     read = bundle.read(zipped)
-    assert [(m.name, m.label) for m in read] == [("gan", "gan"), ("unet", "U-Net (photos)")]
-    assert read[1].onnx == made[0].onnx.read_bytes() and read[1].info == made[0].info
+    assert [(m.name, m.label) for m in read] == [("unet", "U-Net (photos)"), ("gan", "gan")]
+    assert read[0].onnx == made[0].onnx.read_bytes() and read[0].info == made[0].info
     assert [m.name for m in bundle.read(tmp_path / "m")] == ["gan", "unet"]  # a folder too
     with pytest.raises(bundle.BundleError, match="already exists"):
         bundle.write(made, zipped)  # never over a file without overwrite

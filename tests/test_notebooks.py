@@ -215,6 +215,21 @@ SHOWS: dict[str, Shows] = {
             r'class="cyp-sample"',  # a picture of the models' own world
         ),
     ),
+    "notebooks/07_hints": Shows(
+        figures=2,  # training hints; PSNR against hints
+        sliders=(("0 hints", "1 hint", "2 hints", "5 hints", "10 hints", "20 hints"),),
+        text=(
+            r"^same layers, shapes and [\d,]+ parameters as colorize_lib\.models\.build_hint_unet",
+            r"^with no hint, \|hint U-Net - U-Net\| is at most 0\.0e\+00 \(ab_norm\)$",
+            r"^hints  PSNR, random  PSNR, worst  ab error, random  ab error, worst$",
+            r"^10 hints where it is most wrong: [+-]\d+\.\d\d dB$",
+            r"^chroma kept where ambiguous: U-Net \d+%, with one hint per element \d+% of the "
+            r"truth's$",
+            r"^hint U-Net: hints\.onnx: [\d.]+ MB \(float16 weights",
+        ),
+        # the clickable page: its canvas, the vendored runtime, the chapter's script
+        html=(r'class="hint-page"', r'src="\.\./_static/hints_page\.js"', r'class="hp-canvas"'),
+    ),
     # in a clone, as in the book build, the results table (outside one a line: test_colab.py)
     "book/benchmarks": Shows(html=(r"<table",)),
 }

@@ -87,6 +87,14 @@ def add_colorize(p: argparse.ArgumentParser) -> None:
         help="print what the model learned from (its card) first; alone, only that",
     )
     p.add_argument(
+        "--hints",
+        default=None,
+        metavar="FILE",
+        help="colour hints for the one INPUT, with a hint U-Net (from 'train-hints'): a JSON "
+        'file {"hints": [{"x": 120, "y": 80, "color": "#b07cd8"}, ...]}, x and y in pixels of '
+        "the picture (0, 0 at the top left)",
+    )
+    p.add_argument(
         "--overwrite",
         action="store_true",
         help="replace earlier results of colorize in --out (files it did not write are never "
@@ -119,6 +127,9 @@ def run_colorize(args) -> int:
             raise ValueError(
                 "give the pictures or folders to colorize (or --card alone)"
             )  # a missing or damaged model: said before TensorFlow
+        points = None
+        if args.hints is not None:
+            points = _hint_points(args)  # the file checked against the picture's size
         plan = jobs.plan(args.inputs, args.out)
         if plan.existing_foreign:
             raise jobs.OutputRefused(
@@ -139,7 +150,12 @@ def run_colorize(args) -> int:
 
         runtime.setup(precision="float32")  # inference: no distribution, full precision
         model = infer.load_model(args.model)
-        built = model.input_shape[1]
+        if points is not None and not infer.takes_hints(model):
+            raise ValueError(
+                f"--hints: {args.model} takes no hints; give a hint U-Net (python -m "
+                "colorize_lib train-hints --init UNET.keras --data DIR)"
+            )
+        built = infer.working_size(model) if model.inputs[0].shape[1] else None
         if args.size is not None and built is not None and args.size != built:
             raise ValueError(
                 f"--size {args.size}: {args.model} was built for {built}x{built} pictures; "
@@ -153,7 +169,11 @@ def run_colorize(args) -> int:
         print(f"note: {src} is written as {dst} (its usual name is taken by another input)")
     for src in plan.duplicates:
         print(f"note: {src} was given more than once; colorized once")
-    written, failed = infer.colorize_files(model, plan.jobs, size=args.size)
+    if points is not None:  # from the picture's pixels to the working size's grid
+        from colorize_lib import hints
+
+        points = hints.on_grid(*points, infer.working_size(model, args.size))
+    written, failed = infer.colorize_files(model, plan.jobs, size=args.size, hints=points)
     failed = plan.unreadable + failed
     replaced = len(set(plan.existing) & set(written))
     print(
@@ -166,6 +186,21 @@ def run_colorize(args) -> int:
             print(f"  {sources.shown(str(src))}: {why}")
         return 1
     return 0
+
+
+def _hint_points(args) -> tuple[list[tuple], int, int]:
+    """The hints of ``--hints`` for the one input, checked before TensorFlow loads: ``(points
+    in the picture's pixels, width, height)``."""
+    from colorize_lib import hints
+    from colorize_lib.data import pictures
+
+    if len(args.inputs) != 1 or not Path(args.inputs[0]).is_file():
+        raise ValueError("--hints: give one picture file (the hints are in its pixels)")
+    try:
+        height, width = pictures.read(args.inputs[0]).shape[:2]
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{args.inputs[0]} cannot be read: {err}") from None
+    return hints.read_file(args.hints, width, height), width, height
 
 
 def add_export(p: argparse.ArgumentParser) -> None:

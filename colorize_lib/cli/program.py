@@ -21,6 +21,7 @@ from colorize_lib.cli.commands import (
     run_export,
     run_generate,
 )
+from colorize_lib.cli.hints import add_train_hints, run_train_hints
 from colorize_lib.cli.train import add_train, add_train_gan, run_train, run_train_gan
 from colorize_lib.cli.webmodels import add_web_models, run_web_models
 
@@ -31,6 +32,11 @@ COMMANDS = {
         "fine-tune a trained U-Net as the generator of a GAN",
         add_train_gan,
         run_train_gan,
+    ),
+    "train-hints": (
+        "teach a trained U-Net to follow colour hints (chapter 7)",
+        add_train_hints,
+        run_train_hints,
     ),
     "colorize": (
         "colorize photos (files or folders) at full resolution",

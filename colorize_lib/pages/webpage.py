@@ -162,3 +162,72 @@ def page_html(
         cards=card_html,
         sample_button=button,
     )
+
+
+# ---- Chapter 7: the hint page (book/_static/colorize_photo/hints_page.js) ---------------------
+HINT_SCRIPT = "hints_page.js"
+
+_HINT_PAGE = """
+<div id="{uid}" class="hint-page" style="font:14px sans-serif;max-width:640px;">
+<style>
+#{uid} .hp-error {{color:#b00;font-weight:bold;}}
+#{uid} canvas {{width:100%;height:auto;display:block;cursor:crosshair;touch-action:none;}}
+#{uid} .hp-tools {{display:flex;gap:10px;flex-wrap:wrap;align-items:center;margin:6px 0;}}
+</style>
+<div class="hp-tools">
+  <label>hint colour <input class="hp-color" type="color" value="{color}"></label>
+  <button class="hp-clear" type="button">remove all hints</button>
+  <button class="hp-sample" type="button">the picture of the models' world</button>
+  <label>your photo <input class="hp-file" type="file" accept="image/*"></label>
+</div>
+<p class="hp-status" role="status">This needs JavaScript (the published book, not a kernel).</p>
+<canvas class="hp-canvas" aria-label="the colorization: click to add a hint"></canvas>
+<ol class="hp-list"></ol>
+<div class="hp-tools"><button class="hp-save" type="button" hidden>save the hints</button>
+  <label>load hints <input class="hp-load" type="file" accept=".json,application/json"></label>
+</div>
+<script src="{static}{runtime}"></script>
+<script src="{static}{script}"></script>
+<script src="{static}{hint_script}"></script>
+<script>HintPage.mount("{uid}", {config});</script>
+</div>
+"""
+
+
+def hint_page_html(
+    exported: Exported,
+    sample: tuple[str, bytes],
+    static: str = "../_static/",
+    uid: str = "hp",
+    color: str = "#b07cd8",
+) -> str:
+    """Chapter 7's clickable page for the exported hint U-Net (``export.export`` of a
+    ``models.build_hint_unet`` model, served under ``static`` + ``models/``): the picture
+    ``sample`` = ``(name, PNG bytes)`` first, the reader's photo on request; a click adds a hint
+    of the chosen colour, a drag moves one, a button removes one; hints save to (and load from)
+    the file ``colorize --hints`` reads."""
+    import base64
+    import json
+
+    info = exported.info
+    name, png = sample
+    config = {
+        "model": {
+            "url": f"{static}models/{exported.onnx.name}",
+            "size": info["working_size"],
+            "inputs": info["inputs"],
+            "output": info["output"],
+            "scales": {"L": info["L_scale"], "ab": info["ab_scale"]},
+        },
+        "runtime": static,
+        "sample": {"name": name, "url": "data:image/png;base64," + base64.b64encode(png).decode()},
+    }
+    return _HINT_PAGE.format(
+        uid=uid,
+        static=static,
+        runtime=RUNTIME_FILES[0],
+        script=PAGE_SCRIPT,
+        hint_script=HINT_SCRIPT,
+        color=color,
+        config=json.dumps(config).replace("<", "\\u003c"),
+    )

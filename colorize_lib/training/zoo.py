@@ -28,7 +28,7 @@ from pathlib import Path
 
 import keras
 
-from colorize_lib import data, models, profiles, shapes
+from colorize_lib import data, hints, models, profiles, shapes
 from colorize_lib import gan as gan_module
 from colorize_lib.data import files
 from colorize_lib.training import cards, fitting
@@ -48,6 +48,10 @@ CODE = (  # the modules whose code decides a trained model (their syntax trees)
     "training.zoo",
 )
 UNET_RECIPE = {"learning_rate": 1e-3}
+HINT_RECIPE = {  # chapter 7: the hint U-Net starts from chapter 3's and learns the hints
+    "learning_rate": 5e-4,
+    "hints": f"geometric p={hints.GEOMETRIC_P:.3f}, sides {hints.SIDES}, at most {hints.MAX_HINTS}",
+}
 GAN_RECIPE = {  # λ and the discriminator's warm-up come from the profile (run length)
     "g_learning_rate": 2e-4,
     "d_learning_rate": 2e-4,
@@ -319,3 +323,63 @@ def gan(
     )  # fmt: skip
     card["fine_tunes"] = "the U-Net above, as a GAN's generator"
     return _save(folder, key, generator, record, card)  # a plain U-Net file: colorize uses it
+
+
+def hint_recipe(run: Run, split: data.Split, start: Trained) -> dict:
+    """What determines chapter 7's hint U-Net: ``start``'s key (chapter 3's U-Net) among the
+    rest, and the code of ``hints`` (how training hints are drawn)."""
+    P = run.profile
+    return {
+        "kind": "hints",
+        "unet": start.key,
+        "epochs": P.hint_epochs,
+        "batch_size": P.batch_size,
+        "seed": run.seed,
+        "precision": run.precision,
+        "data": split.key,
+        "code": code_hash(),
+        "hints_code": code_hash(("hints",)),
+        **HINT_RECIPE,
+    }
+
+
+def hint_unet(
+    run: Run,
+    split: data.Split,
+    start: Trained,
+    retrain: bool = False,
+    model: keras.Model | None = None,
+) -> Trained:
+    """Chapter 7's hint U-Net (``models.build_hint_unet``), started from ``start`` (chapter 3's
+    U-Net: ``models.from_unet``) and trained for the profile's ``hint_epochs`` on ``split`` with
+    hints drawn from the true colours (``hints.with_hints``), from the cache or now. ``model``:
+    the network to train (chapter 7 passes the one it built), by default the library's."""
+    P = run.profile
+    size = split.train.shape[1]
+    recipe = hint_recipe(run, split, start)
+    folder, key, cached = _cached("hints", run, recipe, retrain)
+    given = model is not None
+    if model is None:
+        with run.strategy.scope():
+            model = models.build_hint_unet(size, P.encoder, weights=None)
+    if cached:
+        return _load(folder, key, "hint U-Net", model if given else None)
+    models.from_unet(model, start.model)  # with no hint, chapter 3's U-Net to begin with
+    train_ds, val_ds = data.make_datasets(split, P.batch_size, run.seed, run.replicas)
+    started = time.perf_counter()
+    history = fitting.train_unet(
+        model,
+        hints.with_hints(train_ds, run.seed),
+        hints.with_hints(val_ds, run.seed + 1),  # the same validation hints every epoch
+        P.hint_epochs,
+        folder / "run",
+        learning_rate=HINT_RECIPE["learning_rate"],
+        strategy=run.strategy,
+        recipe={"key": key},
+    )
+    card = model_card(
+        run, split, P.hint_epochs, start.card.get("imagenet_weights", False),
+        time.perf_counter() - started,
+    )  # fmt: skip
+    card["fine_tunes"] = "chapter 3's U-Net, with colour hints"
+    return _save(folder, key, model, history.history, card)

@@ -201,7 +201,14 @@
     return { rgba: labToRgba(L, A, B, w * h), L };
   }
 
-  const ColorizeMath = { lightness, resize, labToRgba, colorize, RGB_FROM_XYZ };
+  /** (a, b) of an sRGB colour "#rrggbb" (color.rgb_to_lab_np; hints.ab_of_hex divides by 110). */
+  function hexToAb(hex) {
+    const lin = [1, 3, 5].map((i) => srgbToLinear(parseInt(hex.slice(i, i + 2), 16) / 255));
+    const f = XYZ_FROM_RGB.map((row, k) => labF((row[0] * lin[0] + row[1] * lin[1] + row[2] * lin[2]) / WHITE[k]));
+    return [500 * (f[0] - f[1]), 200 * (f[1] - f[2])];
+  }
+
+  const ColorizeMath = { lightness, resize, labToRgba, colorize, hexToAb, RGB_FROM_XYZ };
 
   // ---- Models a reader drops: .onnx + .json pairs, or a .zip of them (bundle.py's checks) -------
   const NEEDS = ["working_size", "input", "output", "L_scale", "ab_scale", "bytes"];
@@ -290,7 +297,7 @@
       );
     }
     const models = [];
-    for (const j of jsons.sort()) {
+    for (const j of jsons) {
       const name = base(j);
       if (models.some((m) => m.name === name)) {
         throw new ModelError(`two models are named ${name}: give each model its own name`);

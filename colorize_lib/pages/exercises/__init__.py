@@ -10,6 +10,7 @@ needs it runs, so chapters 1 and 2 stay light.
 from colorize_lib.pages.exercises.adversarial import check_discriminator_loss, check_receptive_field
 from colorize_lib.pages.exercises.check import Check
 from colorize_lib.pages.exercises.gray import check_bt601, check_gray_rule, check_same_gray_pair
+from colorize_lib.pages.exercises.hints import check_hint_maps, check_worst_place
 from colorize_lib.pages.exercises.scores import check_colorfulness, check_psnr
 from colorize_lib.pages.exercises.unet import (
     GREEN_RGB,
@@ -31,8 +32,10 @@ __all__ = [
     "check_colorfulness",
     "check_discriminator_loss",
     "check_gray_rule",
+    "check_hint_maps",
     "check_psnr",
     "check_receptive_field",
     "check_same_gray_pair",
     "check_same_layers",
+    "check_worst_place",
 ]
