@@ -6,8 +6,9 @@ Colorization with Learned Deep Priors"): the gray ``L_norm [B, S, S, 1]``, the h
 ``hint_mask [B, S, S, 1]`` (1 inside a hint). A hint is a small square patch of one colour.
 
 - ``sample_hints``: training hints drawn from the true colours, in TensorFlow (as the paper:
-  how many from a geometric distribution, p = 1/8, so 1 picture in 8 has none and the network
-  keeps colorizing on its own; where, uniformly; how large, a side drawn from 1, 3 or 5 pixels;
+  how many from a geometric distribution, p = 1/8, with a quarter of the pictures given none
+  (the geometric alone gives an eighth), so that with no hint the network keeps colorizing as
+  chapter 3's U-Net; where, uniformly; how large, a side drawn from 1, 3 or 5 pixels;
   which colour, the truth's mean ab over the patch).
 - ``maps``: hints given as points (working-size pixels, ab_norm colours) -> the two maps, the
   same patches (``PATCH`` pixels wide) the page and ``colorize --hints`` place.
@@ -28,6 +29,7 @@ from colorize_lib import color
 PATCH = 3  # side of a hint's square, in working-size pixels (the page and the command line)
 MAX_HINTS = 32  # at most this many hints per training picture
 GEOMETRIC_P = 1 / 8  # how many hints: P(k) = p (1 - p)^k, k = 0, 1, ... (Zhang et al.)
+NO_HINTS = 0.25  # share of training pictures without hints (the geometric alone gives 1/8)
 SIDES = (1, 3, 5)  # a training hint's side, drawn uniformly
 INPUTS = ("L_norm", "hint_ab", "hint_mask")  # the hint U-Net's inputs, in this order
 
@@ -48,10 +50,12 @@ def sample_hints(ab_norm, seed):
 
     shape = tf.shape(ab_norm)
     B, S = shape[0], shape[1]
-    seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 4)
-    # how many: geometric on 0, 1, ... (inverse CDF), capped
+    seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 5)
+    # how many: geometric on 0, 1, ... (inverse CDF), capped; then some pictures get none
     u = tf.random.stateless_uniform([B], seeds[0], 1e-6, 1.0)
     k = tf.minimum(tf.floor(tf.math.log(u) / np.log(1 - GEOMETRIC_P)), MAX_HINTS)  # [B]
+    extra = (NO_HINTS - GEOMETRIC_P) / (1 - GEOMETRIC_P)  # P(none) = NO_HINTS in all
+    k = tf.where(tf.random.stateless_uniform([B], seeds[4]) < extra, 0.0, k)
     active = tf.range(MAX_HINTS, dtype=tf.float32)[None, :] < k[:, None]  # [B, K]
     # where, and how large: centres uniform, half-sides from SIDES
     cy = tf.random.stateless_uniform([B, MAX_HINTS], seeds[1], 0, S, tf.int32)
@@ -195,24 +199,6 @@ def read_file(path: str | Path, width: int, height: int) -> list[tuple]:
 def truth_ab(pictures) -> np.ndarray:
     """``ab_norm`` of uint8 pictures ``[N, S, S, 3]`` (or one ``[S, S, 3]``): float32."""
     return (color.rgb_to_lab_np(np.asarray(pictures))[..., 1:] / color.AB_SCALE).astype(np.float32)
-
-
-def colorize_with(model, truth, k: int, where: str, seed: int = 0):
-    """Each held-out picture of ``truth`` (uint8 [N, S, S, 3], at the working size) colorized
-    with ``k`` hints placed by ``place`` (``where``: random, or where the model without hints
-    is most wrong), coloured as the truth: ``(outputs uint8 [N, S, S, 3], hints per picture)``."""
-    from colorize_lib import infer
-
-    truth = np.asarray(truth)
-    ab = truth_ab(truth)
-    before = infer.colorize_batch(model, truth) if where == "worst" else None
-    outs, placed = [], []
-    for i, picture in enumerate(truth):
-        guess = truth_ab(before[i]) if before is not None else None
-        points = place(ab[i], k, where, guess, seed=seed + i) if k else []
-        outs.append(infer.colorize(model, picture, hints=points))
-        placed.append(points)
-    return np.stack(outs), placed
 
 
 def one_per_element(labels, ambiguous, ab) -> list[tuple]:

@@ -217,6 +217,24 @@ def colorize(model, image: Any, size: int | None = None, hints=None) -> np.ndarr
     return _recombine(L, ab)
 
 
+def colorize_with_hints(model, truth, k: int, where: str, seed: int = 0):
+    """Each held-out picture of ``truth`` (uint8 [N, S, S, 3], at the working size) colorized
+    with ``k`` hints placed by ``hints.place`` (``where``: random, or where the model without hints
+    is most wrong), coloured as the truth: ``(outputs uint8 [N, S, S, 3], hints per picture)``."""
+    from colorize_lib import hints
+
+    truth = np.asarray(truth)
+    ab = hints.truth_ab(truth)
+    before = colorize_batch(model, truth) if where == "worst" else None
+    outs, placed = [], []
+    for i, picture in enumerate(truth):
+        guess = hints.truth_ab(before[i]) if before is not None else None
+        points = hints.place(ab[i], k, where, guess, seed=seed + i) if k else []
+        outs.append(colorize(model, picture, hints=points))
+        placed.append(points)
+    return np.stack(outs), placed
+
+
 def colorize_files(
     model,
     jobs: Iterable[tuple[Path, Path]],

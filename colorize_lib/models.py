@@ -158,13 +158,37 @@ def build_unet(
     return model
 
 
+@keras.saving.register_keras_serializable(package="colorize_lib")
+class HintPool(layers.Layer):
+    """Hints ``[B, H, W, 3]`` (``hint_ab``, ``hint_mask``) -> ``[B, H/k, W/k, 3]``: in each
+    ``k`` x ``k`` cell, the mean colour of the hints in it (0 where there is none) and 1 where
+    there is one. A plain average would shrink a 3-pixel hint to 1/30 of its colour in a 16x16
+    cell; this keeps it whole at every size."""
+
+    def __init__(self, size: int, **kwargs):
+        super().__init__(**kwargs)
+        self.size = int(size)
+
+    def call(self, hints):  # [B, H, W, 3]
+        ops = keras.ops
+        ab, mask = hints[..., :2], hints[..., 2:]  # ab is 0 outside the hints
+        total = ops.average_pool(ab, self.size, self.size)  # [B, H/k, W/k, 2]
+        cover = ops.average_pool(mask, self.size, self.size)  # share of the cell under hints
+        mean_ab = total / ops.maximum(cover, 1e-6)  # the hints' mean colour (0 / eps = 0)
+        present = ops.max_pool(mask, self.size, self.size)  # [B, H/k, W/k, 1]
+        return ops.concatenate([mean_ab, present], axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
+
+
 def build_hint_unet(
     image_size: int | None = None, encoder: str = "MobileNetV2", weights: str | None = "imagenet"
 ) -> keras.Model:
     """Chapter 7's hint U-Net: ``[L_norm [H,W,1], hint_ab [H,W,2], hint_mask [H,W,1]]`` ->
-    ``ab_norm [H, W, 2]``. ``build_unet``'s network, with the hints (colours and mask) averaged
-    down to each decoder size and concatenated to that size's skip, after the encoder's
-    features: a click reaches the coarse levels that spread colour over a whole region, and the
+    ``ab_norm [H, W, 2]``. ``build_unet``'s network, with the hints (colours and mask) brought
+    down to each decoder size (``HintPool``) and concatenated to that size's skip, after the
+    encoder's features: a click reaches the coarse levels that spread colour over a whole region, and the
     encoder (ImageNet's, when it loads) still sees a gray picture. ``from_unet`` starts it from a
     trained U-Net: with no hint it then computes exactly what that U-Net does."""
     spec = shapes.encoder_spec(encoder)
@@ -180,7 +204,7 @@ def build_hint_unet(
 
     f16, f8, f4, f2, f1 = spec.decoder_filters
     for skip, filters, level in zip(skips[::-1], (f16, f8, f4, f2), (16, 8, 4, 2), strict=True):
-        pooled = layers.AveragePooling2D(level, name=f"hints{level}")(hints)  # [B, H/l, W/l, 3]
+        pooled = HintPool(level, name=f"hints{level}")(hints)  # [B, H/l, W/l, 3]
         skip = layers.Concatenate(name=f"dec{level}_hints")([skip, pooled])
         x = up_block(x, skip, filters, f"dec{level}")  # [B, H/level, W/level, filters]
     full = layers.Concatenate(name="dec1_hints")([L, hints])  # [B, H, W, 4]

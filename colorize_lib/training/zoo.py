@@ -49,8 +49,9 @@ CODE = (  # the modules whose code decides a trained model (their syntax trees)
 )
 UNET_RECIPE = {"learning_rate": 1e-3}
 HINT_RECIPE = {  # chapter 7: the hint U-Net starts from chapter 3's and learns the hints
-    "learning_rate": 5e-4,
-    "hints": f"geometric p={hints.GEOMETRIC_P:.3f}, sides {hints.SIDES}, at most {hints.MAX_HINTS}",
+    "learning_rate": 1e-3,
+    "hints": f"geometric p={hints.GEOMETRIC_P:.3f}, none {hints.NO_HINTS}, sides {hints.SIDES}, "
+    f"at most {hints.MAX_HINTS}",
 }
 GAN_RECIPE = {  # λ and the discriminator's warm-up come from the profile (run length)
     "g_learning_rate": 2e-4,
