@@ -34,6 +34,9 @@ TIMES = ROOT / "colorize_lib" / "pages" / "book_times.json"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="cpu", choices=["tiny", "cpu", "gpu"])
+    parser.add_argument(
+        "--keep", type=Path, help="copy the executed notebooks and the trained models here"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-book-") as tmp:
         env = dict(
@@ -57,6 +60,11 @@ def main() -> int:
             print(f"error: the book build failed ({proc.returncode})")
             return 1
         executed = Path(tmp) / "out" / "_build" / "jupyter_execute"
+        if args.keep:  # to read a chapter's figures afterwards
+            import shutil
+
+            shutil.copytree(executed, args.keep, dirs_exist_ok=True)
+            shutil.copytree(Path(tmp) / "cache", args.keep / "cache", dirs_exist_ok=True)
         chapters = {}
         for path, seconds in re.findall(
             r"(\S+)\.ipynb: Executed notebook in ([\d.]+) seconds", log

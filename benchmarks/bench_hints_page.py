@@ -34,6 +34,60 @@ from _common import write_result  # noqa: E402
 from bench_browser import ARGS, CHROMIUM, STATIC, serve  # noqa: E402
 
 
+def _hue_chroma(rgb, where) -> tuple[float, float]:
+    from colorize_lib import color
+
+    ab = color.rgb_to_lab_np(rgb)[..., 1:][where]
+    a, b = ab.mean(0)
+    return round(float(np.degrees(np.arctan2(b, a))), 1), round(float(np.hypot(*ab.T).mean()), 1)
+
+
+def lavender_hint(page, root) -> dict:
+    """The browser test's check on a trained network: one hint of the meadow's true colour at
+    its deepest pixel; the meadow's mean hue and chroma before and after, against the truth's."""
+    from scipy import ndimage
+
+    from colorize_lib import color, hints
+
+    _, picture, meadow = hints.lavender_meadow(256)
+    lab = color.rgb_to_lab_np(picture)
+    rgb = color.lab_to_rgb_keep_L(lab[meadow].mean(0)[None, None])[0, 0]
+    hex_colour = "#" + "".join(f"{v:02x}" for v in rgb)
+    y, x = np.unravel_index(int(np.argmax(ndimage.distance_transform_edt(meadow))), meadow.shape)
+    page.evaluate("(r) => r.hintPage.clear()", root)
+    page.wait_for_function(
+        "(r) => r.dataset.state === 'ready' && !r.hintPage.hints().length", arg=root
+    )
+    before = np.asarray(page.evaluate("(r) => Array.from(r.lastRgba)", root), np.uint8)
+    page.evaluate(f"(r) => r.hintPage.add({x + 0.5}, {y + 0.5}, '{hex_colour}')", root)
+    page.wait_for_function(
+        "(r) => r.dataset.state === 'ready' && r.hintPage.hints().length === 1", arg=root
+    )
+    after = np.asarray(page.evaluate("(r) => Array.from(r.lastRgba)", root), np.uint8)
+    before, after = (v.reshape(256, 256, 4)[..., :3] for v in (before, after))
+    truth, none, one = (_hue_chroma(v, meadow) for v in (picture, before, after))
+    return {"hint": {"x": x + 0.5, "y": y + 0.5, "color": hex_colour},
+            "truth_hue_chroma": truth, "no_hint_hue_chroma": none, "one_hint_hue_chroma": one,
+            "hue_off_deg": round(abs((one[0] - truth[0] + 180) % 360 - 180), 1),
+            "_after": after}  # fmt: skip
+
+
+def page_vs_python(path, check: dict) -> float:
+    """Mean ab difference between the page's meadow with the hint and ``infer.colorize``'s."""
+    from colorize_lib import color, hints, infer
+
+    model = infer.load_model(path)
+    _, picture, _ = hints.lavender_meadow(256)
+    h = check["hint"]
+    a, b = hints.ab_of_hex(h["color"])
+    size = infer.working_size(model)
+    points = hints.on_grid([(h["x"], h["y"], a, b)], 256, 256, size)
+    want = infer.colorize(model, picture, hints=points)
+    got = check.pop("_after")
+    diff = color.rgb_to_lab_np(got)[..., 1:] - color.rgb_to_lab_np(want)[..., 1:]
+    return round(float(np.linalg.norm(diff, axis=-1).mean()), 3)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="a trained hint U-Net (.keras)")
@@ -83,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
                     arg=root,
                 )
             timings = page.evaluate("(r) => r.hintTimings", root)
+            meadow_check = lavender_hint(page, root) if args.model else None
             browser.close()
     finally:
         server.terminate()
@@ -98,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         "warm_slowest_ms": round(float(warm.max()), 1),
         "target_ms": 100,
     }
-    command = "python benchmarks/bench_hints_page.py " + " ".join(argv or sys.argv[1:])
+    if meadow_check:
+        figures["lavender_meadow"] = meadow_check
+        figures["lavender_meadow"]["page_vs_python_mean_ab"] = page_vs_python(path, meadow_check)
+        command = "python benchmarks/bench_hints_page.py " + " ".join(argv or sys.argv[1:])
     write_result("hints_page", figures, command.strip())
     return 0
 

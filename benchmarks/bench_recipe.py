@@ -94,14 +94,16 @@ def table_md(runs: list[dict]) -> str:
             closed = f"{(gu - gg) / gu:.0%}"
         met = sum(r["targets"].values())
         lines.append(
-            f"| {r['name']}{' (defaults)' if r.get('chosen') else ''} | `{r['train']}` | "
+            f"| {r['name']}{' (chosen)' if r.get('chosen') else ''}{' *' if r.get('note') else ''}"
+            f" | `{r['train']}` | "
             f"`{r['gan'] or '–'}` | {t['unet'] / 60:.1f} + {t.get('gan', 0) / 60:.1f} | "
             f"{rows['gray']['psnr']:.2f} | {rows['unet']['psnr']:.2f} | "
             f"{rows['unet']['ab_error']:.2f} | "
             + (f"{gan['psnr']:.2f} | {gan['ab_error']:.2f} | " if gan else "– | – | ")
             + f"{closed} | {met}/{len(r['targets'])} |"
         )
-    return head + "\n".join(lines) + "\n"
+    notes = "".join(f"\n\\* {r['name']}: {r['note']}." for r in runs if r.get("note"))
+    return head + "\n".join(lines) + "\n" + notes + ("\n" if notes else "")
 
 
 def write_table(runs: list[dict]) -> None:
