@@ -53,7 +53,9 @@ def lavender_hint(page, root) -> dict:
     lab = color.rgb_to_lab_np(picture)
     rgb = color.lab_to_rgb_keep_L(lab[meadow].mean(0)[None, None])[0, 0]
     hex_colour = "#" + "".join(f"{v:02x}" for v in rgb)
-    y, x = np.unravel_index(int(np.argmax(ndimage.distance_transform_edt(meadow))), meadow.shape)
+    y, x = np.unravel_index(
+        int(np.argmax(ndimage.distance_transform_edt(np.pad(meadow, 1))[1:-1, 1:-1])), meadow.shape
+    )
     page.evaluate("(r) => r.hintPage.clear()", root)
     page.wait_for_function(
         "(r) => r.dataset.state === 'ready' && !r.hintPage.hints().length", arg=root
@@ -66,7 +68,7 @@ def lavender_hint(page, root) -> dict:
     after = np.asarray(page.evaluate("(r) => Array.from(r.lastRgba)", root), np.uint8)
     before, after = (v.reshape(256, 256, 4)[..., :3] for v in (before, after))
     truth, none, one = (_hue_chroma(v, meadow) for v in (picture, before, after))
-    return {"hint": {"x": x + 0.5, "y": y + 0.5, "color": hex_colour},
+    return {"hint": {"x": float(x) + 0.5, "y": float(y) + 0.5, "color": hex_colour},
             "truth_hue_chroma": truth, "no_hint_hue_chroma": none, "one_hint_hue_chroma": one,
             "hue_off_deg": round(abs((one[0] - truth[0] + 180) % 360 - 180), 1),
             "_after": after}  # fmt: skip

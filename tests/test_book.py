@@ -579,7 +579,9 @@ def test_a_lavender_hint_turns_the_meadow_lavender_as_the_command_line_does(
     want_hue, want_chroma = _hue_chroma(picture, meadow)
     rgb = color.lab_to_rgb_keep_L(lab[meadow].mean(0)[None, None])[0, 0]
     lavender = "#" + "".join(f"{v:02x}" for v in rgb)
-    y, x = np.unravel_index(int(np.argmax(ndimage.distance_transform_edt(meadow))), meadow.shape)
+    y, x = np.unravel_index(
+        int(np.argmax(ndimage.distance_transform_edt(np.pad(meadow, 1))[1:-1, 1:-1])), meadow.shape
+    )
     (tmp_path / "bad.json").write_text('{"hints": [{"x": 1, "y": 1, "color": "purple"}]}')
     tab = _OfflinePage(browser)
     page = tab.page
