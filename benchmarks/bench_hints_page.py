@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
     warm = np.array(timings[2:])  # after the first picture and the first hint
     figures = {
-        "network": f"{'trained ' + path.name if args.model else 'untrained'} hint U-Net, "
+        "network": f"{'a trained' if args.model else 'an untrained'} hint U-Net, "
         f"{args.encoder}, {exported.info['working_size']} px, float16",
         "picture": "256x256",
         "first_update_ms": round(timings[0]),

@@ -25,6 +25,8 @@ from colorize_lib.cli.train import (
 
 
 def add_train_hints(p: argparse.ArgumentParser) -> None:
+    from colorize_lib import hints
+
     p.description = (
         "Teach a trained U-Net (from 'train') to follow colour hints (chapter 7). The result, "
         "--out, is what 'colorize --hints FILE' needs. Run the same command again to resume."
@@ -36,7 +38,7 @@ def add_train_hints(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--learning-rate",
         type=float,
-        default=5e-4,
+        default=hints.LEARNING_RATE,
         help="Adam's step size at the start; it decays along a half cosine",
     )
 

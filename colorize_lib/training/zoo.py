@@ -49,7 +49,7 @@ CODE = (  # the modules whose code decides a trained model (their syntax trees)
 )
 UNET_RECIPE = {"learning_rate": 1e-3}
 HINT_RECIPE = {  # chapter 7: the hint U-Net starts from chapter 3's and learns the hints
-    "learning_rate": 1e-3,
+    "learning_rate": hints.LEARNING_RATE,
     "hints": f"geometric p={hints.GEOMETRIC_P:.3f}, none {hints.NO_HINTS}, sides {hints.SIDES}, "
     f"at most {hints.MAX_HINTS}",
 }
