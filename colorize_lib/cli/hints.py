@@ -34,7 +34,7 @@ def add_train_hints(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init", required=True, help="the trained U-Net to start from (a .keras file)")
     _add_data_options(p)
     p.add_argument("--out", default="hints.keras", help="where to save the hint U-Net")
-    p.add_argument("--epochs", type=int, default=6, help="number of passes over the data")
+    p.add_argument("--epochs", type=int, default=10, help="number of passes over the data")
     p.add_argument(
         "--learning-rate",
         type=float,
