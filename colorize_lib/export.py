@@ -121,7 +121,9 @@ def to_onnx(model, path: Path, size: int) -> None:
 
 def _channels(model) -> tuple[int, ...]:
     """The channels of each input: ``(1,)`` for a colorizer, ``(1, 2, 1)`` for a hint U-Net."""
-    return (1, 2, 1) if len(getattr(model, "inputs", None) or ()) == 3 else (1,)
+    from colorize_lib import infer
+
+    return (1, 2, 1) if infer.takes_hints(model) else (1,)
 
 
 def to_float16(path: Path) -> None:

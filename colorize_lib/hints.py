@@ -5,11 +5,11 @@ Colorization with Learned Deep Priors"): the gray ``L_norm [B, S, S, 1]``, the h
 ``hint_ab [B, S, S, 2]`` (``ab_norm``, zero where there is no hint) and the hint mask
 ``hint_mask [B, S, S, 1]`` (1 inside a hint). A hint is a small square patch of one colour.
 
-- ``sample_hints``: training hints drawn from the true colours, in TensorFlow (as the paper:
-  how many from a geometric distribution, p = 1/8, with a quarter of the pictures given none
-  (the geometric alone gives an eighth), so that with no hint the network keeps colorizing as
-  chapter 3's U-Net; where, uniformly; how large, a side drawn from 1, 3 or 5 pixels;
-  which colour, the truth's mean ab over the patch).
+- ``sample_hints``: training hints drawn from the true colours, in TensorFlow. As the paper:
+  how many from a geometric distribution (p = 1/8), and each hint the truth's mean ab over its
+  patch. This book's choices for small pictures: where, uniformly; how large, a side of 1, 3 or
+  5 pixels; and a quarter of the pictures with none (the geometric alone gives an eighth), so
+  that with no hint the network keeps colorizing as chapter 3's U-Net.
 - ``maps``: hints given as points (working-size pixels, ab_norm colours) -> the two maps, the
   same patches (``PATCH`` pixels wide) the page and ``colorize --hints`` place.
 - ``place``: where to put k hints on held-out pictures, at random or where the colorizer without
@@ -93,7 +93,7 @@ def with_hints(dataset, seed: int = 0):
     return dataset.enumerate().map(add)  # in order: one call at a time
 
 
-def maps(points, size: int, n: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def maps(points, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Hints as the network reads them: ``points`` = ``[(y, x, a_norm, b_norm), ...]`` in
     working-size pixels -> ``(hint_ab float32 [S, S, 2], hint_mask float32 [S, S, 1])``, each a
     ``PATCH``-wide square (cut at the border; where two overlap, their mean)."""

@@ -203,9 +203,11 @@ def colorize(model, image: Any, size: int | None = None, hints=None) -> np.ndarr
 
     ``image``: colour ``[H, W, 3]`` (made gray first) or gray ``[H, W]`` / ``[H, W, 1]``, as
     ``uint8``, ``uint16`` or float in [0, 1]. ``size``: working size (default: the model's).
-    ``hints`` (a hint U-Net only): ``[(y, x, a_norm, b_norm)]`` at the working size
-    (``hints.read_file``, ``hints.place``).
+    ``hints`` (a hint U-Net only): ``[(y, x, a_norm, b_norm)]`` on the working size's grid
+    (``hints.place``, or a hints file's points through ``hints.on_grid``).
     """
+    if hints is not None and not takes_hints(model):
+        raise ValueError(f"{model.name} takes no hints: give a hint U-Net (models.build_hint_unet)")
     if hints is None:
         return colorize_batch(model, [image], size=size, batch_size=1)[0]
     from colorize_lib import hints as hint_maps

@@ -207,12 +207,12 @@ def test_many_small_members_that_expand_far_are_refused_as_a_whole(tmp_path):
 
 
 def test_a_full_disk_while_checkpointing_is_one_line_and_no_model(tmp_path, capsys):
-    from colorize_lib.cli.train import _train_and_save
+    from colorize_lib.cli.train import train_and_save
 
     def train():
         raise OSError(28, "No space left on device", str(tmp_path / "u.run" / "epoch-002.keras"))
 
-    code = _train_and_save(train, None, tmp_path / "u.keras", tmp_path / "u.run")
+    code = train_and_save(train, None, tmp_path / "u.keras", tmp_path / "u.run")
     out = capsys.readouterr().out
     assert code == 1 and out.startswith("error: could not write ") and "No space left" in out
     assert "run the same command again" in out and not (tmp_path / "u.keras").exists()

@@ -642,6 +642,40 @@ def test_a_lavender_hint_turns_the_meadow_lavender_as_the_command_line_does(
     assert diff < 2.0, f"the page's colours differ from the command line's by {diff:.2f}"
 
 
+@pytest.mark.browser
+def test_the_hint_page_builds_python_s_hint_maps(browser):
+    """hints_page.js's hint maps (HintPage.hintMaps, with ColorizeMath.hexToAb) are
+    hints.maps(hints.on_grid(...)) on a 300x200 picture: hints at the borders, two that
+    overlap, fractional clicks, x along the width and y along the height."""
+    from colorize_lib import hints
+
+    clicks = [(0.0, 0.0, "#b07cd8"), (299.9, 199.9, "#20a040"), (150.4, 10.2, "#c08030"),
+              (152.0, 12.0, "#3050d0"), (7.5, 190.0, "#ffffff")]  # fmt: skip
+    w, h, s = 300, 200, 64
+    want_ab, want_mask = hints.maps(
+        hints.on_grid([(x, y, *hints.ab_of_hex(c)) for x, y, c in clicks], w, h, s), s
+    )
+    folder = ROOT / "book" / "_static" / "colorize_photo"
+    page = browser.new_page()
+    try:
+        for name in ("colorize_photo.js", "hints_page.js"):
+            page.add_script_tag(content=(folder / name).read_text(encoding="utf-8"))
+        got = page.evaluate(
+            """([clicks, w, h, s]) => {
+                 const hints = clicks.map(([x, y, color]) => ({x, y, color}));
+                 const m = HintPage.hintMaps(hints, w, h, s, 110, ColorizeMath.hexToAb);
+                 return {ab: Array.from(m.hintAb), mask: Array.from(m.mask)};
+               }""",
+            [clicks, w, h, s],
+        )
+    finally:
+        page.close()
+    got_ab = np.asarray(got["ab"], np.float32).reshape(s, s, 2)
+    got_mask = np.asarray(got["mask"], np.float32).reshape(s, s, 1)
+    np.testing.assert_array_equal(got_mask, want_mask)
+    np.testing.assert_allclose(got_ab, want_ab, atol=1e-6)
+
+
 _MATH_JS = """
 async ({rgba, ab, w, h, s}) => {
   const M = window.ColorizeMath;

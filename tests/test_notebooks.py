@@ -223,8 +223,12 @@ SHOWS: dict[str, Shows] = {
             r"^with no hint, \|hint U-Net - U-Net\| is at most 0\.0e\+00 \(ab_norm\)$",
             r"^hints  PSNR, random  PSNR, worst  ab error, random  ab error, worst$",
             r"^10 hints where it is most wrong: [+-]\d+\.\d\d dB$",
+            r"^per hint, placed where most wrong: the first [+-]\d+\.\d\d dB, each of the last "
+            r"ten [+-]\d+\.\d\d dB$",
+            r"^how many: geometric, p = 0\.125, at most \d+; none for \d+% of the pictures",
             r"^chroma kept where ambiguous: U-Net \d+%, with one hint per element \d+% of the "
             r"truth's$",
+            r"^ab error where ambiguous: U-Net [\d.]+, one hint per element [\d.]+$",
             r"^hint U-Net: hints\.onnx: [\d.]+ MB \(float16 weights",
         ),
         # the clickable page: its canvas, the vendored runtime, the chapter's script

@@ -199,7 +199,7 @@ def _hint_points(args) -> tuple[list[tuple], int, int]:
     try:
         height, width = pictures.read(args.inputs[0]).shape[:2]
     except (OSError, ValueError) as err:
-        raise ValueError(f"{args.inputs[0]} cannot be read: {err}") from None
+        raise ValueError(f"{args.inputs[0]} cannot be read ({err}): give a JPEG or PNG") from None
     return hints.read_file(args.hints, width, height), width, height
 
 

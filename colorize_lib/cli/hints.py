@@ -14,13 +14,13 @@ from pathlib import Path
 
 from colorize_lib.cli.common import load_tensorflow
 from colorize_lib.cli.train import (
-    _add_data_options,
-    _card,
-    _check_common,
-    _model_path,
-    _open_data,
-    _prepare,
-    _train_and_save,
+    add_data_options,
+    check_common,
+    model_card,
+    model_path,
+    open_data,
+    prepare,
+    train_and_save,
 )
 
 
@@ -32,7 +32,7 @@ def add_train_hints(p: argparse.ArgumentParser) -> None:
         "--out, is what 'colorize --hints FILE' needs. Run the same command again to resume."
     )
     p.add_argument("--init", required=True, help="the trained U-Net to start from (a .keras file)")
-    _add_data_options(p)
+    add_data_options(p)
     p.add_argument("--out", default="hints.keras", help="where to save the hint U-Net")
     p.add_argument("--epochs", type=int, default=10, help="number of passes over the data")
     p.add_argument(
@@ -48,22 +48,22 @@ def run_train_hints(args) -> int:
     from colorize_lib.cli import jobs
     from colorize_lib.data import files, sources
 
-    out = _model_path(args.out)
+    out = model_path(args.out)
     try:
         if Path(args.init).resolve() == out.resolve():
             raise ValueError(f"--out {out} is the --init model: choose another --out")
         infer.check_model_file(args.init)
-        _check_common(args)
+        check_common(args)
         if not 0 < args.learning_rate < math.inf:
             raise ValueError(f"--learning-rate must be > 0 (got {args.learning_rate:g})")
         jobs.check_writable(out.parent)
-        src = _open_data(args)
+        src = open_data(args)
         load_tensorflow()
         unet = infer.load_model(args.init)
         if infer.takes_hints(unet):
             raise ValueError(f"--init {args.init} is a hint U-Net already: give a U-Net of 'train'")
-        size = unet.input_shape[1] or 128
-        run, train_ds, val_ds, _, split = _prepare(args, src, size)
+        size = infer.working_size(unet)
+        run, train_ds, val_ds, _, split = prepare(args, src, size)
     except (ValueError, FileNotFoundError, sources.SourceError) as err:
         print(f"error: {err}")
         return 2
@@ -73,14 +73,15 @@ def run_train_hints(args) -> int:
     init_card = cards.read(args.init)
     encoder = models.encoder_name(unet)
     if encoder is None:
-        print(f"error: {args.init} is not a U-Net of 'train' (its encoder is not one of ours)")
+        print(f"error: {args.init} is not a U-Net of 'train' (its encoder is not one of ours): "
+              "give a model that 'python -m colorize_lib train' wrote")  # fmt: skip
         return 2
     with run.strategy.scope():
         model = models.from_unet(models.build_hint_unet(size, encoder, weights=None), unet)
     run_dir = out.with_name(out.stem + ".run")
     recipe = {"init": files.sha256(Path(args.init))[:16], "data": split.key,
               "batch_size": args.batch_size, "seed": args.seed}  # fmt: skip
-    return _train_and_save(
+    return train_and_save(
         lambda: fitting.train_unet(
             model,
             hints.with_hints(train_ds, args.seed),
@@ -95,7 +96,7 @@ def run_train_hints(args) -> int:
         model,
         out,
         run_dir,
-        card=lambda seconds: _card(
+        card=lambda seconds: model_card(
             split,
             model,
             args,

@@ -22,7 +22,7 @@ DATA_HELP = (
 )
 
 
-def _add_data_options(p: argparse.ArgumentParser) -> None:
+def add_data_options(p: argparse.ArgumentParser) -> None:
     """Options ``train`` and ``train-gan`` share (the same values hold out the same photos)."""
     p.add_argument("--data", required=True, help=DATA_HELP)
     p.add_argument("--batch-size", type=int, default=16, help="pictures per step")
@@ -54,7 +54,7 @@ def add_train(p: argparse.ArgumentParser) -> None:
         "Train the U-Net colorizer on your own photos or a named source. Checkpoints go to OUT "
         "without .keras plus '.run'; run the same command again to resume after an interruption."
     )
-    _add_data_options(p)
+    add_data_options(p)
     p.add_argument("--out", default="unet.keras", help="where to save the trained model")
     p.add_argument(
         "--size", type=int, default=128, help="working size in pixels (a multiple of 32)"
@@ -95,7 +95,7 @@ def add_train_gan(p: argparse.ArgumentParser) -> None:
         "the same command again to resume after an interruption."
     )
     p.add_argument("--init", required=True, help="the trained U-Net to start from (a .keras file)")
-    _add_data_options(p)
+    add_data_options(p)
     p.add_argument("--out", default="gan.keras", help="where to save the fine-tuned U-Net")
     p.add_argument("--epochs", type=int, default=5, help="number of passes over the data")
     p.add_argument(
@@ -137,12 +137,12 @@ def add_train_gan(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _model_path(out: str) -> Path:
+def model_path(out: str) -> Path:
     path = Path(out)
     return path if path.suffix == ".keras" else path.with_suffix(".keras")
 
 
-def _check_common(args) -> None:
+def check_common(args) -> None:
     """The options both commands share, checked before anything loads."""
     if not 0 < args.val_fraction < 1:
         raise ValueError(f"--val-fraction {args.val_fraction}: give a number between 0 and 1")
@@ -152,7 +152,7 @@ def _check_common(args) -> None:
         raise ValueError(f"--seed {args.seed}: give a number >= 0")
 
 
-def _open_data(args):
+def open_data(args):
     """The source of ``--data``, opened and listed once (a missing folder, an empty one or an
     unreachable address is said here, before TensorFlow loads)."""
     from colorize_lib import data
@@ -162,7 +162,7 @@ def _open_data(args):
     return src
 
 
-def _prepare(args, src, size: int):
+def prepare(args, src, size: int):
     """The run (strategy, precision, seed) and the datasets, after the split was reported."""
     from colorize_lib import data
     from colorize_lib.training import fitting, runtime
@@ -185,7 +185,7 @@ def loss_only_grew(losses) -> bool:
     return len(losses) >= 3 and all(b > a for a, b in zip(losses, losses[1:], strict=False))
 
 
-def _train_and_save(train, model, out: Path, run_dir: Path, card=None) -> int:
+def train_and_save(train, model, out: Path, run_dir: Path, card=None) -> int:
     """Run ``train()``; save ``model`` to ``out`` only when it finished and learned something
     (``train`` returns the epoch losses to check, or ``None``); then its card beside it
     (``card(seconds)`` gives it, held-out scores included)."""
@@ -227,7 +227,7 @@ def _train_and_save(train, model, out: Path, run_dir: Path, card=None) -> int:
     return 0
 
 
-def _card(split, model, args, encoder: str, pretrained: bool, seconds: float, **more) -> dict:
+def model_card(split, model, args, encoder: str, pretrained: bool, seconds: float, **more) -> dict:
     """The command line's model card: what it learned from, its run, its held-out scores."""
     from colorize_lib.training import cards
 
@@ -242,20 +242,20 @@ def run_train(args) -> int:
     from colorize_lib.cli import jobs
     from colorize_lib.data import sources
 
-    out = _model_path(args.out)
+    out = model_path(args.out)
     try:
         shapes.check_size(args.size)
         shapes.encoder_spec(args.encoder)
-        _check_common(args)
+        check_common(args)
         if not 0 < args.learning_rate < math.inf or args.freeze_epochs < 0:
             raise ValueError(
                 f"--learning-rate must be > 0 and --freeze-epochs >= 0 (got "
                 f"{args.learning_rate:g} and {args.freeze_epochs})"
             )
         jobs.check_writable(out.parent)  # before minutes of training, not after
-        src = _open_data(args)
+        src = open_data(args)
         load_tensorflow()
-        run, train_ds, val_ds, samples, split = _prepare(args, src, args.size)
+        run, train_ds, val_ds, samples, split = prepare(args, src, args.size)
     except (ValueError, FileNotFoundError, sources.SourceError) as err:
         print(f"error: {err}")
         return 2
@@ -275,7 +275,7 @@ def run_train(args) -> int:
         "weights": args.weights,
         "encoder": args.encoder,
     }
-    return _train_and_save(
+    return train_and_save(
         lambda: fitting.train_unet(
             model,
             train_ds,
@@ -292,7 +292,9 @@ def run_train(args) -> int:
         model,
         out,
         run_dir,
-        card=lambda seconds: _card(split, model, args, args.encoder, model.pretrained, seconds),
+        card=lambda seconds: model_card(
+            split, model, args, args.encoder, model.pretrained, seconds
+        ),
     )
 
 
@@ -301,14 +303,14 @@ def run_train_gan(args) -> int:
     from colorize_lib.cli import jobs
     from colorize_lib.data import files, sources
 
-    out = _model_path(args.out)
+    out = model_path(args.out)
     try:
         if Path(args.init).resolve() == out.resolve():
             raise ValueError(f"--out {out} is the --init model: choose another --out")
         infer.check_model_file(args.init)
         if args.size is not None:
             shapes.check_size(args.size)
-        _check_common(args)
+        check_common(args)
         if (
             not 0 <= args.l1_weight < math.inf
             or not 0 <= args.label_smoothing < 1
@@ -322,7 +324,7 @@ def run_train_gan(args) -> int:
         if args.d_downsamples is not None:
             shapes.check_patch_depth(args.size, args.d_downsamples)
         jobs.check_writable(out.parent)
-        src = _open_data(args)
+        src = open_data(args)
         load_tensorflow()
         from colorize_lib import models
 
@@ -336,7 +338,7 @@ def run_train_gan(args) -> int:
             )
         n_down = args.d_downsamples or shapes.patch_downsamples(size)
         shapes.check_patch_depth(size, n_down)  # a depth too large for the size: say so now
-        run, train_ds, val_ds, samples, split = _prepare(args, src, size)
+        run, train_ds, val_ds, samples, split = prepare(args, src, size)
     except (ValueError, FileNotFoundError, sources.SourceError) as err:
         print(f"error: {err}")
         return 2
@@ -381,10 +383,10 @@ def run_train_gan(args) -> int:
     init_card = cards.read(args.init)  # the U-Net's card, when it has one
 
     def card(seconds: float) -> dict:
-        return _card(
+        return model_card(
             split, generator, args, init_card.get("encoder", "?"),
             bool(init_card.get("imagenet_weights")), seconds,
             fine_tunes=f"{Path(args.init).name}, as a GAN's generator",
         )  # fmt: skip
 
-    return _train_and_save(train, generator, out, run_dir, card=card)
+    return train_and_save(train, generator, out, run_dir, card=card)

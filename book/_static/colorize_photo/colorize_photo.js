@@ -313,6 +313,9 @@
           `${name}.json is not a model description written by the book's export: export the model again`
         );
       }
+      if (Array.isArray(info.inputs) && info.inputs.length > 1) {
+        throw new ModelError(`${name} is a hint U-Net: use it on chapter 7's page, not here`);
+      }
       if (!Number.isInteger(info.bytes) || !Number.isInteger(info.working_size)) {
         throw new ModelError(`${name}.json is damaged (its sizes are not numbers): export it again`);
       }

@@ -16,7 +16,35 @@
   "use strict";
 
   const PATCH = 3; // hints.PATCH
-  const GRAB = 0.04; // a press this close to a hint (share of the picture's width) moves it
+  const GRAB = 0.04; // a press this close to a hint (share of the picture's width) grabs it
+  const STILL = 4; // a pointer that moved less than this (screen pixels) clicked, not dragged
+
+  /** hints.on_grid + hints.maps: hints [{x, y, color}] of a w x h picture -> the network's
+   * hint_ab [s*s*2] (ab / abScale, 0 where no hint) and hint_mask [s*s]. */
+  function hintMaps(hints, w, h, s, abScale, hexToAb) {
+    const total = new Float32Array(s * s * 2), cover = new Float32Array(s * s);
+    const r = PATCH >> 1;
+    for (const hint of hints) {
+      const gy = Math.floor((hint.y * s) / h), gx = Math.floor((hint.x * s) / w);
+      const [a, b] = hexToAb(hint.color);
+      for (let y = Math.max(gy - r, 0); y <= Math.min(gy + r, s - 1); y++) {
+        for (let x = Math.max(gx - r, 0); x <= Math.min(gx + r, s - 1); x++) {
+          total[2 * (y * s + x)] += a / abScale;
+          total[2 * (y * s + x) + 1] += b / abScale;
+          cover[y * s + x] += 1;
+        }
+      }
+    }
+    const mask = new Float32Array(s * s);
+    for (let p = 0; p < s * s; p++) {
+      if (cover[p] > 0) {
+        total[2 * p] /= cover[p];
+        total[2 * p + 1] /= cover[p];
+        mask[p] = 1;
+      }
+    }
+    return { hintAb: total, mask };
+  }
 
   function mount(id, config) {
     const root = document.getElementById(id);
@@ -40,41 +68,16 @@
     let net = null, picture = null, hints = [], chosen = -1, busy = false, again = false;
     const timings = [];
 
-    function hintMaps() {
-      const total = new Float32Array(s * s * 2), cover = new Float32Array(s * s);
-      const r = PATCH >> 1;
-      for (const h of hints) {
-        const gy = Math.floor((h.y * s) / picture.h), gx = Math.floor((h.x * s) / picture.w);
-        const [a, b] = M.hexToAb(h.color);
-        for (let y = Math.max(gy - r, 0); y <= Math.min(gy + r, s - 1); y++) {
-          for (let x = Math.max(gx - r, 0); x <= Math.min(gx + r, s - 1); x++) {
-            total[2 * (y * s + x)] += a / model.scales.ab;
-            total[2 * (y * s + x) + 1] += b / model.scales.ab;
-            cover[y * s + x] += 1;
-          }
-        }
-      }
-      const mask = new Float32Array(s * s);
-      for (let p = 0; p < s * s; p++) {
-        if (cover[p] > 0) {
-          total[2 * p] /= cover[p];
-          total[2 * p + 1] /= cover[p];
-          mask[p] = 1;
-        }
-      }
-      return { hintAb: total, mask };
-    }
-
-    function draw(rgba) {
-      canvas.width = picture.w;
-      canvas.height = picture.h;
+    function draw(rgba, shown, marks) {
+      canvas.width = shown.w;
+      canvas.height = shown.h;
       const ctx = canvas.getContext("2d");
-      ctx.putImageData(new ImageData(rgba, picture.w, picture.h), 0, 0);
-      const side = Math.max(6, (picture.w / s) * PATCH);
-      hints.forEach((h, i) => {
+      ctx.putImageData(new ImageData(rgba, shown.w, shown.h), 0, 0);
+      const side = Math.max(6, (shown.w / s) * PATCH);
+      marks.forEach((h, i) => {
         ctx.fillStyle = h.color;
         ctx.fillRect(h.x - side / 2, h.y - side / 2, side, side);
-        ctx.lineWidth = Math.max(1, picture.w / 256);
+        ctx.lineWidth = Math.max(1, shown.w / 256);
         ctx.strokeStyle = i === chosen ? "#000" : "#fff";
         ctx.strokeRect(h.x - side / 2, h.y - side / 2, side, side);
       });
@@ -115,7 +118,8 @@
         do {
           again = false;
           const t0 = performance.now();
-          const { hintAb, mask } = hintMaps();
+          const shown = picture, marks = hints.map((h) => ({ ...h })); // this pass's state
+          const { hintAb, mask } = hintMaps(marks, shown.w, shown.h, s, model.scales.ab, M.hexToAb);
           const predict = async (Lnorm) => {
             const [nL, nHab, nMask] = model.inputs;
             const feeds = {
@@ -125,16 +129,17 @@
             };
             return (await net.run(feeds))[model.output].data;
           };
-          const done = await M.colorize(picture.rgba, picture.w, picture.h, s, predict, model.scales);
-          draw(done.rgba);
+          const done = await M.colorize(shown.rgba, shown.w, shown.h, s, predict, model.scales);
+          if (again) continue; // the picture or the hints changed meanwhile: the latest wins
+          draw(done.rgba, shown, marks);
           list();
           const ms = performance.now() - t0;
           timings.push(ms);
           root.hintTimings = timings; // read by benchmarks/bench_hints_page.py
           say(
-            `${hints.length} hint${hints.length === 1 ? "" : "s"}: colorized ` +
-              `${picture.w}x${picture.h} in ${Math.round(ms)} ms. Click to add a hint, drag one ` +
-              "to move it."
+            `${marks.length} hint${marks.length === 1 ? "" : "s"}: colorized ` +
+              `${shown.w}x${shown.h} in ${Math.round(ms)} ms. Click to add a hint, drag one ` +
+              "to move it, click one to choose it."
           );
         } while (again);
         root.dataset.state = "ready";
@@ -159,7 +164,7 @@
         return false;
       }
       hints.push({ x, y, color: color || $(".hp-color").value });
-      chosen = hints.length - 1;
+      chosen = -1; // a new hint is not chosen: the next colour is for the next hint
       changed();
       return true;
     }
@@ -181,27 +186,32 @@
       return best;
     }
 
-    let dragging = -1;
+    let press = null; // {clientX, clientY, hint}: where the pointer went down, on which hint
     canvas.addEventListener("pointerdown", (e) => {
-      if (!picture) return;
-      const [x, y] = at(e);
-      dragging = nearest(x, y);
+      if (!picture || !net) return;
+      canvas.setPointerCapture(e.pointerId); // a drag that leaves the picture still ends here
+      press = { clientX: e.clientX, clientY: e.clientY, hint: nearest(...at(e)) };
     });
     canvas.addEventListener("pointerup", (e) => {
-      if (!picture) return;
+      if (!press) return;
+      const { clientX, clientY, hint } = press;
+      press = null;
       const [x, y] = at(e);
-      if (dragging >= 0) {
-        const h = hints[dragging];
-        chosen = dragging;
-        dragging = -1;
-        if (Math.hypot(h.x - x, h.y - y) < 1) return changed(); // chosen, not moved
-        if (!(x >= 0 && x < picture.w && y >= 0 && y < picture.h)) {
-          return say("A hint cannot leave the picture: drop it on the picture.", true);
+      if (Math.hypot(e.clientX - clientX, e.clientY - clientY) < STILL) {
+        if (hint >= 0) {  // a click on a hint chooses it (its colour follows the picker)
+          chosen = hint;
+          return changed();
         }
-        [h.x, h.y] = [x, y];
-        return changed();
+        chosen = -1;
+        return add(x, y);
       }
-      add(x, y);
+      if (hint < 0) return; // a drag from nowhere
+      if (!(x >= 0 && x < picture.w && y >= 0 && y < picture.h)) {
+        return say("A hint cannot leave the picture: drop it on the picture.", true);
+      }
+      [hints[hint].x, hints[hint].y] = [x, y];
+      chosen = hint;
+      changed();
     });
     $(".hp-color").addEventListener("input", (e) => {
       if (chosen >= 0 && hints[chosen]) {
@@ -242,10 +252,11 @@
     $(".hp-file").addEventListener("change", (e) => {
       const file = e.target.files[0];
       e.target.value = "";
-      if (file) use(file, file.name);
+      if (file && net) use(file, file.name);
+      else if (file) say("The hint U-Net is still loading: choose the photo again in a moment.", true);
     });
     $(".hp-sample").addEventListener("click", async () => {
-      use(await (await fetch(config.sample.url)).blob(), config.sample.name);
+      if (net) use(await (await fetch(config.sample.url)).blob(), config.sample.name);
     });
     $(".hp-save").addEventListener("click", () => {
       const data = { hints: hints.map((h) => ({ x: h.x, y: h.y, color: h.color })) };
@@ -292,5 +303,5 @@
     );
   }
 
-  global.HintPage = { mount };
+  global.HintPage = { mount, hintMaps };
 })(typeof window !== "undefined" ? window : globalThis);

@@ -19,6 +19,7 @@ def check_hint_maps(fn: Callable[..., Any]) -> Check:
         ("one hint in the middle", [(8, 8, 0.4, -0.4)], 16),
         ("a hint in the top left corner", [(0, 0, -0.3, 0.3)], 16),
         ("two hints that overlap", [(5, 5, 0.4, 0.0), (6, 6, 0.0, 0.4)], 16),
+        ("a hint in the bottom right corner", [(15, 15, 0.2, 0.5)], 16),
         ("no hint at all", [], 8),
     ]
     for what, points, size in cases:
@@ -63,8 +64,12 @@ def check_worst_place(fn: Callable[..., Any]) -> Check:
         truth = rng.uniform(-0.5, 0.5, (12, 12, 2))
         pred = truth + rng.normal(0, 0.01, truth.shape)
         y, x = rng.integers(0, 12, 2)
-        pred[y, x] += (0.35, -0.35)  # the worst pixel: 0.49 away, 0.35 in each channel
-        pred[(y + 5) % 12, x, 0] += 0.42  # larger in one channel, smaller as a distance
+        if trial % 2 == 0:  # the worst 0.49 away (0.35 each); a decoy larger in one channel
+            pred[y, x] += (0.35, -0.35)
+            pred[(y + 5) % 12, x, 0] += 0.42
+        else:  # the worst 0.5 away in one channel; a decoy larger as |da| + |db| (0.6)
+            pred[y, x, 1] += 0.5
+            pred[(y + 5) % 12, x] += (0.3, 0.3)
         try:
             got = tuple(int(v) for v in fn(pred.copy(), truth.copy()))
         except Exception as e:
