@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from colorize_lib import color
+from colorize_lib import color, infer
 from colorize_lib.data import files
 from colorize_lib.training import cards
 
@@ -106,24 +106,17 @@ def to_onnx(model, path: Path, size: int) -> None:
     """Write ``model`` (a float32 Keras colorizer) to ``path`` as ONNX, batch size free."""
     import tensorflow as tf
 
-    zeros = [np.zeros((1, size, size, c), np.float32) for c in _channels(model)]
+    zeros = [np.zeros((1, size, size, c), np.float32) for c in infer.channels(model)]
     model(zeros if len(zeros) > 1 else zeros[0], training=False)  # export needs a called model
     names = [i.name for i in model.inputs] if getattr(model, "inputs", None) else ["L_norm"]
     signature = [
         tf.TensorSpec([None, size, size, c], tf.float32, name=name)
-        for c, name in zip(_channels(model), names, strict=True)
+        for c, name in zip(infer.channels(model), names, strict=True)
     ]
     with _quiet():
         # one argument: the picture, or (a hint U-Net) the list of its three inputs
         signature = signature if len(signature) == 1 else [signature]
         model.export(str(path), format="onnx", input_signature=signature, verbose=False)
-
-
-def _channels(model) -> tuple[int, ...]:
-    """The channels of each input: ``(1,)`` for a colorizer, ``(1, 2, 1)`` for a hint U-Net."""
-    from colorize_lib import infer
-
-    return (1, 2, 1) if infer.takes_hints(model) else (1,)
 
 
 def to_float16(path: Path) -> None:
@@ -148,7 +141,7 @@ def max_difference(model, path: Path, size: int, n: int = 2, seed: int = 0) -> f
     import onnxruntime as ort
 
     rng = np.random.default_rng(seed)
-    x = [rng.uniform(-1, 1, (n, size, size, c)).astype(np.float32) for c in _channels(model)]
+    x = [rng.uniform(-1, 1, (n, size, size, c)).astype(np.float32) for c in infer.channels(model)]
     if len(x) == 3:  # hints: a mask of 0 and 1, colours only where it is 1
         x[2] = (x[2] > 0.8).astype(np.float32)
         x[1] *= x[2]
@@ -185,8 +178,6 @@ def export(
     ``ValueError``) for a missing converter package or a refused output, and
     ``infer.load_model``'s errors for a file that is not a colorizer.
     """
-    from colorize_lib import infer
-
     model_path = Path(model_path)
     onnx_path, json_path = outputs(model_path, out_dir, name, overwrite)
     name = onnx_path.stem

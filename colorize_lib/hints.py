@@ -31,7 +31,7 @@ MAX_HINTS = 32  # at most this many hints per training picture
 GEOMETRIC_P = 1 / 8  # how many hints: P(k) = p (1 - p)^k, k = 0, 1, ... (Zhang et al.)
 NO_HINTS = 0.25  # share of training pictures without hints (the geometric alone gives 1/8)
 SIDES = (1, 3, 5)  # a training hint's side, drawn uniformly
-INPUTS = ("L_norm", "hint_ab", "hint_mask")  # the hint U-Net's inputs, in this order
+CHANNELS = (1, 2, 1)  # of the hint U-Net's inputs, in order: L_norm, hint_ab, hint_mask
 LEARNING_RATE = 1e-3  # Adam's first step when a U-Net learns hints (chapter 7, train-hints)
 
 HINTS_FORMAT = (

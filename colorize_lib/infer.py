@@ -107,6 +107,13 @@ def takes_hints(model) -> bool:
     return len(getattr(model, "inputs", None) or ()) == 3
 
 
+def channels(model) -> tuple[int, ...]:
+    """The channels of each input: ``(1,)`` for a colorizer, ``hints.CHANNELS`` for a hint U-Net."""
+    from colorize_lib import hints
+
+    return hints.CHANNELS if takes_hints(model) else (1,)
+
+
 class _Predict:
     """``model(L_norm)`` as float32, holding the model weakly (the cache must not keep it alive).
 
@@ -136,8 +143,7 @@ def predictor(model, size: int):
 
     per_model = _PREDICTORS.setdefault(model, {})
     if size not in per_model:
-        signature = [tf.TensorSpec([None, size, size, c], tf.float32) for c in (1, 2, 1)]
-        signature = signature if takes_hints(model) else signature[:1]
+        signature = [tf.TensorSpec([None, size, size, c], tf.float32) for c in channels(model)]
         per_model[size] = tf.function(_Predict(model), input_signature=signature)
     return per_model[size]
 
@@ -177,21 +183,30 @@ def _recombine(L: np.ndarray, ab_small: np.ndarray) -> np.ndarray:
 
 
 def colorize_batch(
-    model, images: Sequence[Any], size: int | None = None, batch_size: int = 32
+    model, images: Sequence[Any], size: int | None = None, batch_size: int = 32, hints=None
 ) -> np.ndarray | list[np.ndarray]:
     """Colorize many pictures, each at its own resolution: ``uint8 [H, W, 3]`` each.
 
     ``images``: an array ``[N, H, W, 3]`` / ``[N, H, W]`` (then an array ``[N, H, W, 3]`` comes
     back) or a list of pictures of any sizes (then a list). Each picture as in ``colorize``. The
     small ``L``'s are predicted ``batch_size`` at a time; the result equals ``colorize`` picture
-    by picture.
+    by picture. ``hints`` (a hint U-Net only): one list of hints per picture, as ``colorize``
+    takes them.
     """
+    if hints is not None and not takes_hints(model):
+        raise ValueError(f"{model.name} takes no hints: give a hint U-Net (models.build_hint_unet)")
     s = working_size(model, size)
     out: list[np.ndarray] = []
     for start in range(0, len(images), batch_size):
         Ls = [lightness(img) for img in images[start : start + batch_size]]  # [H, W] each
         L_small = np.stack([pictures.resize(L, s, s, "lanczos") for L in Ls])  # [B, s, s]
-        ab_small = _predict_ab(model, L_small, batch_size)  # [B, s, s, 2]
+        maps = None
+        if hints is not None:  # [B, s, s, 2] colours and [B, s, s, 1] masks
+            from colorize_lib import hints as hint_maps
+
+            per_picture = [hint_maps.maps(h, s) for h in hints[start : start + batch_size]]
+            maps = tuple(np.stack(m) for m in zip(*per_picture, strict=True))
+        ab_small = _predict_ab(model, L_small, batch_size, maps)  # [B, s, s, 2]
         out += [_recombine(L, ab) for L, ab in zip(Ls, ab_small, strict=True)]
     if not isinstance(images, np.ndarray):
         return out
@@ -206,17 +221,8 @@ def colorize(model, image: Any, size: int | None = None, hints=None) -> np.ndarr
     ``hints`` (a hint U-Net only): ``[(y, x, a_norm, b_norm)]`` on the working size's grid
     (``hints.place``, or a hints file's points through ``hints.on_grid``).
     """
-    if hints is not None and not takes_hints(model):
-        raise ValueError(f"{model.name} takes no hints: give a hint U-Net (models.build_hint_unet)")
-    if hints is None:
-        return colorize_batch(model, [image], size=size, batch_size=1)[0]
-    from colorize_lib import hints as hint_maps
-
-    s = working_size(model, size)
-    L = lightness(image)
-    maps = [m[None] for m in hint_maps.maps(hints, s)]
-    ab = _predict_ab(model, pictures.resize(L, s, s, "lanczos")[None], 1, maps)[0]
-    return _recombine(L, ab)
+    per_picture = None if hints is None else [hints]
+    return colorize_batch(model, [image], size=size, batch_size=1, hints=per_picture)[0]
 
 
 def colorize_with_hints(model, truth, k: int, where: str, seed: int = 0):
@@ -227,14 +233,14 @@ def colorize_with_hints(model, truth, k: int, where: str, seed: int = 0):
 
     truth = np.asarray(truth)
     ab = hints.truth_ab(truth)
-    before = colorize_batch(model, truth) if where == "worst" else None
-    outs, placed = [], []
-    for i, picture in enumerate(truth):
-        guess = hints.truth_ab(before[i]) if before is not None else None
-        points = hints.place(ab[i], k, where, guess, seed=seed + i) if k else []
-        outs.append(colorize(model, picture, hints=points))
-        placed.append(points)
-    return np.stack(outs), placed
+    guess = (
+        hints.truth_ab(colorize_batch(model, truth)) if where == "worst" else [None] * len(truth)
+    )
+    placed = [
+        hints.place(ab[i], k, where, guess[i], seed=seed + i) if k else []
+        for i in range(len(truth))
+    ]
+    return colorize_batch(model, truth, hints=placed), placed
 
 
 def colorize_files(

@@ -63,6 +63,20 @@ _PAGE = """
 """
 
 
+def _data_url(png: bytes) -> str:
+    """A PNG inside the page (the picture of the models' world): nothing to fetch elsewhere."""
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _script_json(config: dict) -> str:
+    """``config`` as JSON for a ``<script>``: no ``</script>`` can close it early."""
+    import json
+
+    return json.dumps(config).replace("<", "\\u003c")
+
+
 def expectation(cards: dict[str, dict]) -> str:
     """What to expect on a photo from elsewhere, from what the models learned."""
     procedural = [k for k, c in cards.items() if "procedural" in c.get("learned_from", "").lower()]
@@ -103,9 +117,7 @@ def page_html(
     ``cards``: ``{label: model card}`` shown beside the models, with ``expectation``;
     ``sample``: ``(name, PNG bytes)`` of a picture from the models' own world, colorized on one
     click and kept next to the reader's photo."""
-    import base64
     import html
-    import json
 
     models = [
         {
@@ -145,7 +157,7 @@ def page_html(
         name, png = sample
         config["sample"] = {
             "name": name,
-            "url": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+            "url": _data_url(png),
         }
         button = (
             '<p><button class="cyp-sample" type="button">Colorize a picture from the models\' '
@@ -156,7 +168,7 @@ def page_html(
         static=static,
         runtime=RUNTIME_FILES[0],
         script=PAGE_SCRIPT,
-        config=json.dumps(config).replace("<", "\\u003c"),  # no "</script>" inside a script
+        config=_script_json(config),
         before=options("gray"),
         after=options(views[-2]),
         cards=card_html,
@@ -206,8 +218,6 @@ def hint_page_html(
     ``sample`` = ``(name, PNG bytes)`` first, the reader's photo on request; a click adds a hint
     of the chosen colour, a drag moves one, a button removes one; hints save to (and load from)
     the file ``colorize --hints`` reads."""
-    import base64
-    import json
 
     info = exported.info
     name, png = sample
@@ -220,7 +230,7 @@ def hint_page_html(
             "scales": {"L": info["L_scale"], "ab": info["ab_scale"]},
         },
         "runtime": static,
-        "sample": {"name": name, "url": "data:image/png;base64," + base64.b64encode(png).decode()},
+        "sample": {"name": name, "url": _data_url(png)},
     }
     return _HINT_PAGE.format(
         uid=uid,
@@ -229,5 +239,5 @@ def hint_page_html(
         script=PAGE_SCRIPT,
         hint_script=HINT_SCRIPT,
         color=color,
-        config=json.dumps(config).replace("<", "\\u003c"),
+        config=_script_json(config),
     )
